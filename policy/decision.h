@@ -40,9 +40,24 @@ struct Decision {
   std::string message;  // FeatureStore.feast.dev "x" is invalid: ...
   std::string object_name;
   ErrorList causes;
-  std::vector<std::string> rules_hit;  // rule ids that fired (V1...), for logs and metrics
+  std::vector<std::string> rules_hit;  // rules that fired (V1..., policy:<name>), for logs and metrics
+  ErrorList audited;                   // violations of audit-mode policy rules (log them)
 };
 
-Decision decide(Webhook webhook, const AdmissionInput& input, const Policy& policy);
+class SecretLookup;
+
+// What a decision may consult besides the request. Only the policy is required.
+struct DecisionContext {
+  const Policy& policy;
+  const NamespaceLookup* namespaces = nullptr;  // labels for rule selectors
+  const SecretLookup* secrets = nullptr;        // nullptr: Secret rules (V7, V8) not run
+};
+
+Decision decide(Webhook webhook, const AdmissionInput& input, const DecisionContext& context);
+
+// The built-in requirements only, no Namespace labels, no Secrets.
+inline Decision decide(Webhook webhook, const AdmissionInput& input, const Policy& policy) {
+  return decide(webhook, input, DecisionContext{policy});
+}
 
 }  // namespace feast
