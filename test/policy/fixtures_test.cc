@@ -14,7 +14,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 using testing::create_input;
-using testing::load_yaml_documents;
+
 using testing::update_input;
 
 std::vector<fs::path> yaml_files(const std::string& dir) {
@@ -37,7 +37,7 @@ TEST(Fixtures, CreateIsIdempotentAndValid) {
   ASSERT_GE(files.size(), 8u);
   for (const auto& file : files) {
     for (const Policy& policy : kPolicies) {
-      const json obj = load_yaml_documents(file.string()).at(0);
+      const json obj = load_yaml_file(file.string()).documents.at(0);
       const std::string version = version_of(obj);
       Decision first = decide(Webhook::Mutate, create_input(obj, version), policy);
       EXPECT_TRUE(first.allowed);
@@ -55,7 +55,7 @@ TEST(Fixtures, UpdatePairsKeepDataWhereItIs) {
   ASSERT_GE(files.size(), 2u);
   for (const auto& file : files) {
     for (const Policy& policy : kPolicies) {
-      const auto docs = load_yaml_documents(file.string());
+      const auto docs = load_yaml_file(file.string()).documents;
       ASSERT_EQ(docs.size(), 2u) << file;
       const json stored = docs[0].patch(decide(Webhook::Mutate, create_input(docs[0]), policy).patch);
       Decision d = decide(Webhook::Mutate, update_input(docs[1], stored), policy);

@@ -100,7 +100,7 @@ TEST(PolicyFile, DefaultYamlEqualsBuiltin) {
   int compared = 0;
   for (const auto& e : std::filesystem::recursive_directory_iterator(std::string(FEAST_FIXTURES_DIR))) {
     if (e.path().extension() != ".yaml") continue;
-    for (const json& obj : testing::load_yaml_documents(e.path().string())) {
+    for (const json& obj : load_yaml_file(e.path().string()).documents) {
       for (const char* ns : {"feast", "prod-eu", "default"}) {
         AdmissionInput in = testing::create_input(obj);
         in.namespace_name = ns;
