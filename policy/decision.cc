@@ -114,7 +114,8 @@ void secrets(const AdmissionInput& in, const json* old, const DecisionContext& c
   }
   if (old) ratchet(now, check_secrets(*old, in.namespace_name, in.version, *ctx.secrets, policy.secrets));
   for (auto& e : now.error_list()) f.deny.push_back(std::move(e));
-  for (const auto& e : now.warning_list()) f.warnings.push_back(shorten(e.text()));
+  for (const auto& w : now.warnings) f.warnings.push_back(shorten(w.error.text()));
+  for (const auto& r : now.ratcheted) f.warnings.push_back(shorten("existing violation, allowed on update: " + r.error.text()));
 }
 
 Decision validate(const AdmissionInput& in, const DecisionContext& ctx, const NamespacePolicy& policy) {
