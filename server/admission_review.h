@@ -1,0 +1,46 @@
+// AdmissionReview codec: request bytes in, feast::AdmissionInput out; feast::Decision in,
+// response bytes out. Speaks admission.k8s.io/v1 and v1beta1; the response mirrors the
+// request's apiVersion and echoes request.uid, as kube-apiserver requires.
+#pragma once
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "decision.h"
+
+namespace feast {
+
+// A decoded AdmissionReview request. It owns the parsed document; `input` points into it,
+// so the object is neither copyable nor movable.
+struct AdmissionReviewRequest {
+  std::string api_version;  // "admission.k8s.io/v1" or "admission.k8s.io/v1beta1"
+  std::string uid;
+  nlohmann::json document;
+  AdmissionInput input;
+
+  AdmissionReviewRequest() = default;
+  AdmissionReviewRequest(const AdmissionReviewRequest&) = delete;
+  AdmissionReviewRequest& operator=(const AdmissionReviewRequest&) = delete;
+};
+
+struct DecodeResult {
+  std::unique_ptr<AdmissionReviewRequest> review;  // null when the body is not a review
+  std::string error;                               // short reason for the 400 answer
+};
+
+// Parses a request body. Anything that is not an AdmissionReview request (bad JSON, an
+// unknown apiVersion or kind, no `request`, a field of the wrong JSON type) is an error.
+DecodeResult decode_admission_review(std::string_view body);
+
+// The AdmissionReview response for `decision`: allowed, a base64 JSONPatch when the patch
+// is non-empty, warnings, auditAnnotations, and when denied a Status shaped like
+// kube-apiserver's StatusError (code, reason, message, details.causes).
+std::string encode_admission_response(const AdmissionReviewRequest& request,
+                                      const Decision& decision);
+
+// Standard base64 (RFC 4648, with padding), as Kubernetes encodes []byte fields.
+std::string base64_encode(std::string_view bytes);
+
+}  // namespace feast

@@ -1,0 +1,227 @@
+#include "https_session.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <optional>
+#include <string_view>
+
+#include "admission_state.h"
+#include "connection_registry.h"
+#include "decision_log.h"
+#include "json_log.h"
+#include "routes.h"
+
+namespace feast {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+constexpr std::chrono::seconds kShutdownTimeout{1};
+
+std::string_view std_view(beast::string_view s) { return {s.data(), s.size()}; }
+
+class HttpsSession : public DrainableConnection,
+                     public std::enable_shared_from_this<HttpsSession> {
+ public:
+  HttpsSession(tcp::socket&& socket, std::shared_ptr<ssl::context> tls,
+               const HttpsSessionContext& context)
+      : tls_(std::move(tls)), stream_(std::move(socket), *tls_), context_(context) {}
+
+  ~HttpsSession() override { context_.registry->remove(this); }
+
+  void run() {
+    context_.registry->add(shared_from_this());
+    net::dispatch(stream_.get_executor(),
+                  beast::bind_front_handler(&HttpsSession::on_run, shared_from_this()));
+  }
+
+  void drain() override {
+    net::post(stream_.get_executor(),
+              beast::bind_front_handler(&HttpsSession::on_drain, shared_from_this()));
+  }
+
+ private:
+  enum class Phase { Handshake, AwaitingRequest, ReadingRequest, Responding, Closing };
+
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+  void on_run() {
+    phase_ = Phase::Handshake;
+    lowest().expires_after(context_.limits.read_timeout);
+    stream_.async_handshake(ssl::stream_base::server,
+                            beast::bind_front_handler(&HttpsSession::on_handshake,
+                                                      shared_from_this()));
+  }
+
+  void on_handshake(beast::error_code ec) {
+    if (ec) {
+      log_event(LogLevel::Debug, "TLS handshake failed", {{"error", ec.message()}});
+      return;
+    }
+    do_read_header();
+  }
+
+  bool closing_down() const { return draining_ || context_.shutting_down->load(); }
+
+  void do_read_header() {
+    if (closing_down()) return do_close();
+    phase_ = Phase::AwaitingRequest;
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(context_.limits.max_header_bytes));
+    parser_->body_limit(context_.limits.max_body_bytes);
+    lowest().expires_after(served_ == 0 ? context_.limits.read_timeout
+                                        : context_.limits.idle_timeout);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&HttpsSession::on_read_header,
+                                                      shared_from_this()));
+  }
+
+  void on_read_header(beast::error_code ec, std::size_t) {
+    if (ec) return on_read_error(ec);
+    phase_ = Phase::ReadingRequest;
+    // Refuse an oversized body from its declared length, before buffering any of it.
+    if (auto length = parser_->content_length();
+        length && *length > context_.limits.max_body_bytes) {
+      return send_error(413, "request body too large: the limit is " +
+                                 std::to_string(context_.limits.max_body_bytes) + " bytes");
+    }
+    if (beast::iequals(parser_->get()[http::field::expect], "100-continue")) {
+      continue_.version(11);
+      continue_.result(http::status::continue_);
+      lowest().expires_after(context_.limits.read_timeout);
+      return http::async_write(stream_, continue_,
+                               beast::bind_front_handler(&HttpsSession::on_continue_written,
+                                                         shared_from_this()));
+    }
+    do_read_body();
+  }
+
+  void on_continue_written(beast::error_code ec, std::size_t) {
+    if (ec) return;
+    do_read_body();
+  }
+
+  void do_read_body() {
+    lowest().expires_after(context_.limits.read_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&HttpsSession::on_read, shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    if (ec) return on_read_error(ec);
+    const auto started = Clock::now();
+    const auto& request = parser_->get();
+    const std::shared_ptr<const Policy> policy = context_.state->policy();
+    HttpAnswer answer = answer_admission(
+        HttpRequestView{std_view(request.method_string()), std_view(request.target()),
+                        std_view(request[http::field::content_type]), request.body()},
+        context_.state->context(*policy));
+    const auto latency =
+        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
+    if (answer.decision) log_decision(*answer.decision, latency);
+    if (answer.status >= 500) {
+      log_event(LogLevel::Error, "admission request failed",
+                {{"target", std_view(request.target())}, {"status", answer.status}});
+    }
+    send(std::move(answer), !request.keep_alive());
+  }
+
+  // Read failures: a timeout or a vanished peer just ends the session; a request Beast
+  // cannot parse gets a short answer, then the connection closes (its framing is lost).
+  void on_read_error(beast::error_code ec) {
+    if (ec == http::error::body_limit) {
+      return send_error(413, "request body too large: the limit is " +
+                                 std::to_string(context_.limits.max_body_bytes) + " bytes");
+    }
+    if (ec == http::error::header_limit) {
+      return send_error(431, "request header fields too large");
+    }
+    if (ec == http::error::end_of_stream) return do_close();
+    if (ec.category() == http::make_error_code(http::error::bad_method).category() &&
+        ec != http::error::partial_message) {
+      return send_error(400, "malformed HTTP request: " + ec.message());
+    }
+    if (ec == beast::error::timeout) {
+      log_event(LogLevel::Debug, "read deadline passed, closing connection");
+    }
+  }
+
+  void send_error(unsigned status, std::string message) {
+    send(plain_answer(status, std::move(message)), /*close=*/true);
+  }
+
+  void send(HttpAnswer answer, bool close) {
+    phase_ = Phase::Responding;
+    response_ = {};
+    response_.version(11);
+    response_.result(answer.status);
+    response_.set(http::field::content_type, answer.content_type);
+    if (answer.allow_post) response_.set(http::field::allow, "POST");
+    response_.body() = std::move(answer.body);
+    response_.keep_alive(!close && !closing_down());
+    response_.prepare_payload();
+    lowest().expires_after(context_.limits.read_timeout);
+    http::async_write(stream_, response_,
+                      beast::bind_front_handler(&HttpsSession::on_write, shared_from_this()));
+  }
+
+  void on_write(beast::error_code ec, std::size_t) {
+    if (ec) return;
+    ++served_;
+    if (!response_.keep_alive()) return do_close();
+    do_read_header();
+  }
+
+  void do_close() {
+    phase_ = Phase::Closing;
+    // close_notify, then discard what the peer still sends until it closes or time runs
+    // out: closing with unread data would reset the connection before the answer arrives.
+    lowest().expires_after(kShutdownTimeout);
+    stream_.async_shutdown(
+        beast::bind_front_handler(&HttpsSession::on_shutdown, shared_from_this()));
+  }
+
+  void on_shutdown(beast::error_code) {}
+
+  // Shutdown: close now when idle between requests, else after the request in flight.
+  void on_drain() {
+    draining_ = true;
+    const bool idle = phase_ == Phase::Handshake ||
+                      (phase_ == Phase::AwaitingRequest && buffer_.size() == 0 &&
+                       !parser_->got_some());
+    if (idle) lowest().cancel();
+  }
+
+  std::shared_ptr<ssl::context> tls_;  // declared first: the stream uses it until the end
+  beast::ssl_stream<beast::tcp_stream> stream_;
+  HttpsSessionContext context_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::empty_body> continue_;
+  http::response<http::string_body> response_;
+  Phase phase_ = Phase::Handshake;
+  bool draining_ = false;
+  std::size_t served_ = 0;
+};
+
+}  // namespace
+
+void start_https_session(tcp::socket socket, std::shared_ptr<ssl::context> tls,
+                         const HttpsSessionContext& context) {
+  // Answers are small and go out as soon as they are ready: no Nagle delay.
+  boost::system::error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+  std::make_shared<HttpsSession>(std::move(socket), std::move(tls), context)->run();
+}
+
+}  // namespace feast

@@ -1,0 +1,35 @@
+// One admission connection: TLS handshake, then HTTP/1.1 keep-alive requests answered by
+// answer_admission(). Every read and write has a deadline, bodies over the limit are
+// refused from the Content-Length header before they are read, and error answers that
+// leave the stream in an unknown state close the connection.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <memory>
+
+#include "http_limits.h"
+
+namespace boost::asio::ssl {
+class context;
+}
+
+namespace feast {
+
+class AdmissionState;
+class ConnectionRegistry;
+
+struct HttpsSessionContext {
+  const AdmissionState* state = nullptr;   // outlives every session
+  ConnectionRegistry* registry = nullptr;  // outlives every session
+  const std::atomic<bool>* shutting_down = nullptr;  // no keep-alive once set
+  HttpLimits limits;
+};
+
+// Starts a session on `socket` (which must be bound to a strand) with the TLS context
+// current at accept time; the session keeps that context for its whole life.
+void start_https_session(boost::asio::ip::tcp::socket socket,
+                         std::shared_ptr<boost::asio::ssl::context> tls,
+                         const HttpsSessionContext& context);
+
+}  // namespace feast

@@ -1,0 +1,38 @@
+// The webhook server process: the HTTPS admission port, the plain health port, the
+// certificate reloader and a fixed pool of I/O threads on one io_context. SIGTERM or
+// SIGINT turns readiness off, stops accepting, lets in-flight requests finish, closes
+// idle keep-alive connections, and returns.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "http_limits.h"
+
+namespace feast {
+
+class AdmissionState;
+
+struct ServerOptions {
+  std::string bind_address = "0.0.0.0";
+  unsigned short port = 9443;         // 0 binds an ephemeral port (logged)
+  unsigned short health_port = 8081;  // 0 binds an ephemeral port (logged)
+  std::filesystem::path cert_dir = "/tmp/k8s-webhook-server/serving-certs";
+  unsigned threads = 1;
+  HttpLimits limits;
+};
+
+// What the process around the server adds: readiness of the caches it fills, and work
+// polled once a second on the control strand (policy and label file reloads).
+struct ServerHooks {
+  std::function<bool()> caches_ready;
+  std::vector<std::function<void()>> every_second;
+};
+
+// Serves until a termination signal has been handled. Returns the process exit code:
+// 0 after a clean drain, 1 when a port cannot be bound.
+int run_server(const ServerOptions& options, const AdmissionState& state, ServerHooks hooks = {});
+
+}  // namespace feast

@@ -1,0 +1,114 @@
+#include "tls_context.h"
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <boost/asio/ssl/context.hpp>
+#include <fstream>
+#include <sstream>
+
+namespace feast {
+namespace {
+
+namespace ssl = boost::asio::ssl;
+
+// TLS 1.2 suites: forward secret (ECDHE) and authenticated encryption (GCM, ChaCha20)
+// only, the Mozilla "intermediate" list. TLS 1.3 suites are all AEAD already.
+constexpr const char* kTls12Ciphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+constexpr const char* kGroups = "X25519:P-256:P-384";
+
+bool read_file(const std::filesystem::path& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream text;
+  text << in.rdbuf();
+  out = std::move(text).str();
+  return true;
+}
+
+std::string openssl_error() {
+  const unsigned long code = ERR_get_error();
+  ERR_clear_error();
+  if (code == 0) return "unknown OpenSSL error";
+  char buffer[256];
+  ERR_error_string_n(code, buffer, sizeof buffer);
+  return buffer;
+}
+
+TlsContextLoad refused(std::string error) {
+  TlsContextLoad load;
+  load.error = std::move(error);
+  return load;
+}
+
+std::string serial_hex(X509* cert) {
+  BIGNUM* bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr);
+  if (bn == nullptr) return {};
+  char* hex = BN_bn2hex(bn);
+  std::string out = hex != nullptr ? hex : "";
+  OPENSSL_free(hex);
+  BN_free(bn);
+  return out;
+}
+
+std::string subject_text(X509* cert) {
+  char buffer[512];
+  X509_NAME_oneline(X509_get_subject_name(cert), buffer, sizeof buffer);
+  return buffer;
+}
+
+std::string time_text(const ASN1_TIME* time) {
+  BIO* bio = BIO_new(BIO_s_mem());
+  if (bio == nullptr) return {};
+  ASN1_TIME_print(bio, time);
+  char* data = nullptr;
+  const long size = BIO_get_mem_data(bio, &data);
+  std::string out(data, static_cast<std::size_t>(size));
+  BIO_free(bio);
+  return out;
+}
+
+}  // namespace
+
+TlsContextLoad load_tls_context(const std::filesystem::path& cert_file,
+                                const std::filesystem::path& key_file) {
+  std::string cert_pem;
+  std::string key_pem;
+  if (!read_file(cert_file, cert_pem)) return refused("cannot read " + cert_file.string());
+  if (!read_file(key_file, key_pem)) return refused("cannot read " + key_file.string());
+
+  ERR_clear_error();
+  auto context = std::make_shared<ssl::context>(ssl::context::tls_server);
+  SSL_CTX* native = context->native_handle();
+  if (SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION) != 1 ||
+      SSL_CTX_set_max_proto_version(native, TLS1_3_VERSION) != 1 ||
+      SSL_CTX_set_cipher_list(native, kTls12Ciphers) != 1 ||
+      SSL_CTX_set1_groups_list(native, kGroups) != 1) {
+    return refused("TLS settings rejected: " + openssl_error());
+  }
+  SSL_CTX_set_options(native, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
+                                  SSL_OP_CIPHER_SERVER_PREFERENCE);
+
+  boost::system::error_code ec;
+  context->use_certificate_chain(boost::asio::buffer(cert_pem), ec);
+  if (ec) return refused(cert_file.string() + ": not a PEM certificate chain: " + ec.message());
+  context->use_private_key(boost::asio::buffer(key_pem), ssl::context::pem, ec);
+  if (ec) return refused(key_file.string() + ": not a PEM private key: " + ec.message());
+  if (SSL_CTX_check_private_key(native) != 1) {
+    return refused("private key does not match the certificate: " + openssl_error());
+  }
+
+  TlsContextLoad load;
+  X509* leaf = SSL_CTX_get0_certificate(native);
+  load.serial = serial_hex(leaf);
+  load.subject = subject_text(leaf);
+  load.not_after = time_text(X509_get0_notAfter(leaf));
+  load.context = std::move(context);
+  return load;
+}
+
+}  // namespace feast

@@ -1,0 +1,220 @@
+// The AdmissionReview codec: what kube-apiserver sends is decoded field by field, anything
+// else is refused, and the response has exactly the shape the API server reads.
+#include "admission_review.h"
+
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+
+#include <string>
+
+namespace feast {
+namespace {
+
+using nlohmann::json;
+
+json review(std::string api_version = "admission.k8s.io/v1") {
+  return json{{"apiVersion", api_version},
+              {"kind", "AdmissionReview"},
+              {"request",
+               {{"uid", "705ab4f5-6393-11e8-b7cc-42010a800002"},
+                {"kind", {{"group", "feast.dev"}, {"version", "v1alpha1"}, {"kind", "FeatureStore"}}},
+                {"resource", {{"group", "feast.dev"}, {"version", "v1alpha1"}, {"resource", "featurestores"}}},
+                {"subResource", "status"},
+                {"namespace", "team-a"},
+                {"name", "sample"},
+                {"operation", "UPDATE"},
+                {"dryRun", true},
+                {"userInfo", {{"username", "admin"}}},
+                {"object", {{"metadata", {{"name", "sample"}}}, {"spec", {{"feastProject", "p"}}}}},
+                {"oldObject", {{"metadata", {{"name", "sample"}}}, {"spec", json::object()}}}}}};
+}
+
+// Decodes with OpenSSL, an implementation independent of the one under test.
+std::string base64_decode(const std::string& text) {
+  std::string out(text.size(), '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(text.data()),
+                                static_cast<int>(text.size()));
+  if (n < 0) return "<invalid base64>";
+  std::size_t size = static_cast<std::size_t>(n);
+  if (text.size() >= 1 && text.back() == '=') --size;
+  if (text.size() >= 2 && text[text.size() - 2] == '=') --size;
+  out.resize(size);
+  return out;
+}
+
+TEST(DecodeAdmissionReview, ReadsEveryRequestFieldTheRulesUse) {
+  const json body = review();
+  DecodeResult decoded = decode_admission_review(body.dump());
+  ASSERT_NE(decoded.review, nullptr) << decoded.error;
+  const AdmissionReviewRequest& r = *decoded.review;
+  EXPECT_EQ(r.api_version, "admission.k8s.io/v1");
+  EXPECT_EQ(r.uid, "705ab4f5-6393-11e8-b7cc-42010a800002");
+  EXPECT_EQ(r.input.operation, "UPDATE");
+  EXPECT_EQ(r.input.group, "feast.dev");
+  EXPECT_EQ(r.input.version, "v1alpha1");
+  EXPECT_EQ(r.input.kind, "FeatureStore");
+  EXPECT_EQ(r.input.sub_resource, "status");
+  EXPECT_EQ(r.input.namespace_name, "team-a");
+  EXPECT_EQ(r.input.name, "sample");
+  EXPECT_TRUE(r.input.dry_run);
+  ASSERT_NE(r.input.object, nullptr);
+  EXPECT_EQ(*r.input.object, body["request"]["object"]);
+  ASSERT_NE(r.input.old_object, nullptr);
+  EXPECT_EQ(*r.input.old_object, body["request"]["oldObject"]);
+}
+
+TEST(DecodeAdmissionReview, AcceptsV1beta1) {
+  DecodeResult decoded = decode_admission_review(review("admission.k8s.io/v1beta1").dump());
+  ASSERT_NE(decoded.review, nullptr) << decoded.error;
+  EXPECT_EQ(decoded.review->api_version, "admission.k8s.io/v1beta1");
+}
+
+TEST(DecodeAdmissionReview, DeleteHasNoObject) {
+  json body = review();
+  body["request"]["operation"] = "DELETE";
+  body["request"]["object"] = nullptr;
+  body["request"].erase("subResource");
+  body["request"].erase("dryRun");
+  DecodeResult decoded = decode_admission_review(body.dump());
+  ASSERT_NE(decoded.review, nullptr) << decoded.error;
+  EXPECT_EQ(decoded.review->input.object, nullptr);
+  EXPECT_NE(decoded.review->input.old_object, nullptr);
+  EXPECT_EQ(decoded.review->input.sub_resource, "");
+  EXPECT_FALSE(decoded.review->input.dry_run);
+}
+
+struct BadBody {
+  const char* name;
+  std::string body;
+};
+
+class DecodeRefuses : public testing::TestWithParam<BadBody> {};
+
+TEST_P(DecodeRefuses, WithAShortReason) {
+  DecodeResult decoded = decode_admission_review(GetParam().body);
+  EXPECT_EQ(decoded.review, nullptr);
+  EXPECT_FALSE(decoded.error.empty());
+  EXPECT_LT(decoded.error.size(), 200u);
+}
+
+json with(const char* pointer, json value) {
+  json body = review();
+  body[json::json_pointer(pointer)] = std::move(value);
+  return body;
+}
+
+json without(const char* parent, const char* key) {
+  json body = review();
+  body[json::json_pointer(parent)].erase(key);
+  return body;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    NotAnAdmissionReview, DecodeRefuses,
+    testing::Values(BadBody{"Empty", ""}, BadBody{"BadJson", "{\"apiVersion\":"},
+                    BadBody{"Array", "[]"}, BadBody{"String", "\"AdmissionReview\""},
+                    BadBody{"NoApiVersion", without("", "apiVersion").dump()},
+                    BadBody{"WrongApiVersion", with("/apiVersion", "admission.k8s.io/v2").dump()},
+                    BadBody{"WrongKind", with("/kind", "Pod").dump()},
+                    BadBody{"NoRequest", without("", "request").dump()},
+                    BadBody{"RequestNotObject", with("/request", "x").dump()},
+                    BadBody{"NoUid", without("/request", "uid").dump()},
+                    BadBody{"UidNotString", with("/request/uid", 42).dump()},
+                    BadBody{"OperationNotString", with("/request/operation", true).dump()},
+                    BadBody{"KindNotObject", with("/request/kind", "FeatureStore").dump()},
+                    BadBody{"VersionNotString", with("/request/kind/version", 1).dump()},
+                    BadBody{"DryRunNotBool", with("/request/dryRun", "true").dump()},
+                    BadBody{"ObjectNotObject", with("/request/object", json::array()).dump()},
+                    BadBody{"OldObjectNotObject", with("/request/oldObject", "x").dump()}),
+    [](const testing::TestParamInfo<BadBody>& info) { return info.param.name; });
+
+json encode(const Decision& decision, const std::string& api_version = "admission.k8s.io/v1") {
+  DecodeResult decoded = decode_admission_review(review(api_version).dump());
+  EXPECT_NE(decoded.review, nullptr);
+  return json::parse(encode_admission_response(*decoded.review, decision));
+}
+
+TEST(EncodeAdmissionResponse, AllowedWithoutPatchCarriesOnlyUidAndAllowed) {
+  const json out = encode(Decision{});
+  EXPECT_EQ(out, json::parse(R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview",
+      "response":{"uid":"705ab4f5-6393-11e8-b7cc-42010a800002","allowed":true}})"));
+}
+
+TEST(EncodeAdmissionResponse, MirrorsV1beta1) {
+  const json out = encode(Decision{}, "admission.k8s.io/v1beta1");
+  EXPECT_EQ(out["apiVersion"], "admission.k8s.io/v1beta1");
+  EXPECT_EQ(out["kind"], "AdmissionReview");
+}
+
+TEST(EncodeAdmissionResponse, PatchIsBase64JsonPatchWithPatchType) {
+  Decision decision;
+  decision.patch = json::parse(
+      R"([{"op":"add","path":"/spec/services/onlineStore","value":{"persistence":{"file":{"path":"/feast-data/online_store.db"}}}}])");
+  decision.audit_annotations["defaulted"] = "spec.services.onlineStore.persistence";
+  const json response = encode(decision)["response"];
+  EXPECT_EQ(response["patchType"], "JSONPatch");
+  EXPECT_EQ(json::parse(base64_decode(response["patch"].get<std::string>())), decision.patch);
+  EXPECT_EQ(response["auditAnnotations"],
+            (json{{"defaulted", "spec.services.onlineStore.persistence"}}));
+  EXPECT_FALSE(response.contains("status"));
+}
+
+TEST(EncodeAdmissionResponse, WarningsWhenAny) {
+  Decision decision;
+  decision.warnings = {"first", "second"};
+  EXPECT_EQ(encode(decision)["response"]["warnings"], (json{"first", "second"}));
+}
+
+TEST(EncodeAdmissionResponse, DenialIsAnApiServerStatusError) {
+  Decision decision;
+  decision.allowed = false;
+  decision.code = 422;
+  decision.reason = "Invalid";
+  decision.object_name = "sample";
+  decision.causes.push_back(not_supported(
+      FieldPath("spec").child("services").child("onlineStore").child("persistence").child("store").child("type"),
+      "mysqll", {"redis", "postgres"}, "V1"));
+  decision.causes.push_back(required(FieldPath("spec").child("services").child("registry"),
+                                     "", "V9"));
+  decision.message = "FeatureStore.feast.dev \"sample\" is invalid: " +
+                     aggregate_message(decision.causes);
+  const json response = encode(decision)["response"];
+  EXPECT_EQ(response["allowed"], false);
+  EXPECT_FALSE(response.contains("patch"));
+  EXPECT_FALSE(response.contains("patchType"));
+  const json expected_status = {
+      {"metadata", json::object()},
+      {"status", "Failure"},
+      {"message", decision.message},
+      {"reason", "Invalid"},
+      {"details",
+       {{"name", "sample"},
+        {"group", "feast.dev"},
+        {"kind", "FeatureStore"},
+        {"causes",
+         {{{"reason", "FieldValueNotSupported"},
+           {"message", decision.causes[0].body()},
+           {"field", "spec.services.onlineStore.persistence.store.type"}},
+          {{"reason", "FieldValueRequired"},
+           {"message", decision.causes[1].body()},
+           {"field", "spec.services.registry"}}}}}},
+      {"code", 422}};
+  EXPECT_EQ(response["status"], expected_status);
+  EXPECT_EQ(decision.causes[0].body().rfind("Unsupported value: \"mysqll\"", 0), 0u)
+      << decision.causes[0].body();
+}
+
+TEST(Base64, MatchesRfc4648TestVectors) {
+  EXPECT_EQ(base64_encode(""), "");
+  EXPECT_EQ(base64_encode("f"), "Zg==");
+  EXPECT_EQ(base64_encode("fo"), "Zm8=");
+  EXPECT_EQ(base64_encode("foo"), "Zm9v");
+  EXPECT_EQ(base64_encode("foob"), "Zm9vYg==");
+  EXPECT_EQ(base64_encode("fooba"), "Zm9vYmE=");
+  EXPECT_EQ(base64_encode("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(base64_encode(std::string("\xff\xfe\x00", 3)), "//4A");
+}
+
+}  // namespace
+}  // namespace feast
