@@ -77,6 +77,10 @@ bool component_deployed(const json& object, Component c) {
   return false;
 }
 
+bool valid_mount_path(std::string_view path) {
+  return path.starts_with('/') && path.find(':') == std::string_view::npos;
+}
+
 namespace {
 
 enum class Kind { Object, Array, String, Integer, Boolean, Quantity };

@@ -37,6 +37,9 @@ FieldPath to_field_path(const JsonTokens& tokens);
 // present, the local registry when services.registry is present without remote.
 bool component_deployed(const nlohmann::json& object, Component c);
 
+// pvc.mountPath as the CRD pattern ^/[^:]*$ has it: absolute, no ':'.
+bool valid_mount_path(std::string_view path);
+
 // Fields the rules read or write that hold the wrong JSON type, reported the way the
 // API server's schema validation reports them (FieldValueInvalid).
 ErrorList schema_errors(const nlohmann::json& object);

@@ -3,12 +3,13 @@
 #include <yaml-cpp/yaml.h>
 
 #include <fstream>
-#include <regex>
 #include <set>
 #include <sstream>
 
+#include "feature_store.h"
 #include "quantity.h"
 #include "store_types.h"
+#include "yaml_load.h"
 
 namespace feast {
 namespace {
@@ -114,7 +115,6 @@ ComponentOverride read_component_defaults(const Reader& r, const YAML::Node& n, 
   else known.insert({"path", "pvcPath"});
   r.map(n, path, known);
   ComponentOverride o;
-  static const std::regex mount_re("^/[^:]*$");
   if (n["path"]) {
     o.ephemeral_path = r.string(n["path"], path + ".path");
     const bool remote = o.ephemeral_path->starts_with("s3://") || o.ephemeral_path->starts_with("gs://");
@@ -129,7 +129,7 @@ ComponentOverride read_component_defaults(const Reader& r, const YAML::Node& n, 
   if (n["type"]) o.file_type = r.one_of(n["type"], path + ".type", offline_file_types());
   if (n["mountPath"]) {
     o.mount_path = r.string(n["mountPath"], path + ".mountPath");
-    if (!std::regex_match(*o.mount_path, mount_re)) r.fail(n["mountPath"], path + ".mountPath", "must match ^/[^:]*$");
+    if (!valid_mount_path(*o.mount_path)) r.fail(n["mountPath"], path + ".mountPath", "must match ^/[^:]*$");
   }
   if (n["storage"]) o.storage = r.quantity(n["storage"], path + ".storage").text;
   if (n["accessModes"]) {
@@ -288,7 +288,7 @@ Policy read_policy(const Reader& r, const YAML::Node& root) {
 PolicyLoad load_policy_text(const std::string& text, const std::string& name) {
   PolicyLoad out;
   try {
-    std::vector<YAML::Node> docs = YAML::LoadAll(text);
+    std::vector<YAML::Node> docs = load_all_yaml(text);
     if (docs.size() > 1) return {std::nullopt, name + ": a policy file holds one YAML document, found " + std::to_string(docs.size())};
     out.policy = read_policy(Reader(name), docs.empty() ? YAML::Node() : docs.front());
   } catch (const SchemaError& e) {

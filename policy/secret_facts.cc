@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "yaml_load.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cstring>
@@ -145,7 +147,7 @@ SecretTypeField type_field(const YAML::Node& map, const char* name) {
 SecretKeyFacts reduce_secret_value(std::string_view value) {
   SecretKeyFacts facts;
   try {
-    std::vector<YAML::Node> docs = YAML::LoadAll(std::string(value));
+    std::vector<YAML::Node> docs = load_all_yaml(std::string(value));
     if (docs.empty()) return facts;  // empty or comments only: an empty mapping
     if (docs.size() > 1) {
       facts.shape = SecretValueShape::Invalid;

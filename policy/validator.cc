@@ -1,6 +1,5 @@
 #include "validator.h"
 
-#include <regex>
 #include <string>
 
 #include "feature_store.h"
@@ -111,11 +110,10 @@ class StructureRules {
         out_.push_back(required(path.child("ref").child("name"), "", "V3"));
     }
     if (create && create->is_object()) this->create(*create, path.child("create"));
-    static const std::regex mount_path_re("^/[^:]*$");
     const json* mount = member(&pvc, "mountPath");
     if (!mount) {
       out_.push_back(required(path.child("mountPath"), "", "V4"));
-    } else if (mount->is_string() && !std::regex_match(mount->get_ref<const std::string&>(), mount_path_re)) {
+    } else if (mount->is_string() && !valid_mount_path(mount->get_ref<const std::string&>())) {
       out_.push_back(invalid(path.child("mountPath"), *mount, "must be an absolute path without ':' (^/[^:]*$)", "V4"));
     }
   }

@@ -2,8 +2,11 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "yaml_load.h"
+
 #include <fstream>
-#include <regex>
+#include <cmath>
+#include <cstdlib>
 #include <sstream>
 
 namespace feast {
@@ -16,17 +19,49 @@ struct TooDeep {
   YAML::Mark mark;
 };
 
+enum class NumberShape { None, Integer, Float };
+
+// YAML 1.2 core schema: [-+]?[0-9]+ is an integer (up to 18 digits, so it fits),
+// [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)? a float.
+NumberShape number_shape(const std::string& s) {
+  std::size_t i = 0;
+  auto digits = [&] {
+    const std::size_t start = i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+    return i - start;
+  };
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+  const std::size_t whole = digits();
+  if (i == s.size()) return whole > 0 && whole <= 18 ? NumberShape::Integer : whole > 0 ? NumberShape::Float : NumberShape::None;
+  std::size_t fraction = 0;
+  if (s[i] == '.') {
+    ++i;
+    fraction = digits();
+  }
+  if (whole == 0 && fraction == 0) return NumberShape::None;
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    if (digits() == 0) return NumberShape::None;
+  }
+  return i == s.size() ? NumberShape::Float : NumberShape::None;
+}
+
 nlohmann::json scalar(const YAML::Node& node) {
   const std::string& s = node.Scalar();
   if (node.Tag() == "!") return s;  // quoted
-  static const std::regex null_re("^(~|null|Null|NULL|)$");
-  static const std::regex int_re("^[-+]?[0-9]{1,18}$");
-  static const std::regex float_re("^[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?$");
-  if (std::regex_match(s, null_re)) return nullptr;
+  if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return nullptr;
   if (s == "true" || s == "True" || s == "TRUE") return true;
   if (s == "false" || s == "False" || s == "FALSE") return false;
-  if (std::regex_match(s, int_re)) return std::stoll(s);
-  if (std::regex_match(s, float_re)) return std::stod(s);
+  switch (number_shape(s)) {
+    case NumberShape::Integer: return std::strtoll(s.c_str(), nullptr, 10);
+    case NumberShape::Float: {
+      const double d = std::strtod(s.c_str(), nullptr);
+      if (std::isfinite(d)) return d;
+      return s;  // out of range: keep the text rather than invent a value
+    }
+    case NumberShape::None: break;
+  }
   return s;
 }
 
@@ -53,7 +88,7 @@ nlohmann::json convert(const YAML::Node& node, int depth) {
 YamlLoad parse_yaml(const std::string& text, const std::string& name) {
   YamlLoad out;
   try {
-    for (const auto& doc : YAML::LoadAll(text)) {
+    for (const auto& doc : load_all_yaml(text)) {
       if (doc.IsNull()) continue;
       out.documents.push_back(convert(doc, 0));
     }

@@ -3,8 +3,11 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 
 #include "json_log.h"
+#include "yaml_load.h"
 
 namespace feast {
 
@@ -21,7 +24,10 @@ bool is_manifest(const fs::path& p) {
 // copied out of the parser.
 void read_namespaces(const fs::path& file, std::map<std::string, Labels>& out) {
   try {
-    for (const YAML::Node& doc : YAML::LoadAllFromFile(file.string())) {
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    for (const YAML::Node& doc : load_all_yaml(text.str())) {
       if (!doc.IsMap() || !doc["kind"] || !doc["kind"].IsScalar() || doc["kind"].Scalar() != "Namespace") continue;
       const YAML::Node meta = doc["metadata"];
       if (!meta || !meta.IsMap() || !meta["name"] || !meta["name"].IsScalar()) continue;

@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "yaml_load.h"
+
 #include <algorithm>
 #include <array>
 #include <filesystem>
@@ -100,7 +102,7 @@ std::optional<std::string> decode_base64(std::string_view text) {
 std::vector<ManifestSecret> read_secret_manifests(std::string& text, std::string_view source) {
   std::vector<ManifestSecret> out;
   try {
-    std::vector<YAML::Node> docs = YAML::LoadAll(text);
+    std::vector<YAML::Node> docs = load_all_yaml(text);
     wipe(text);
     for (std::size_t i = 0; i < docs.size(); ++i) {
       const YAML::Node& doc = docs[i];

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "yaml_json.h"
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -184,28 +186,13 @@ TEST_F(SecretDir, LoadSecretIndexForTheCheckCommand) {
   EXPECT_EQ(load_secret_index((dir / "feast.yaml").string())->size(), 2u);
 }
 
-// YAML (scalars as strings) to JSON, enough for the example FeatureStore.
-nlohmann::json to_json(const YAML::Node& n) {
-  if (n.IsMap()) {
-    nlohmann::json o = nlohmann::json::object();
-    for (const auto& kv : n) o[kv.first.Scalar()] = to_json(kv.second);
-    return o;
-  }
-  if (n.IsSequence()) {
-    nlohmann::json a = nlohmann::json::array();
-    for (const auto& i : n) a.push_back(to_json(i));
-    return a;
-  }
-  return n.IsScalar() ? nlohmann::json(n.Scalar()) : nlohmann::json();
-}
-
 TEST(Examples, TheExampleFeatureStorePassesV7AndV8WithTheExampleSecrets) {
   std::string dir = std::string(FEAST_SOURCE_DIR) + "/examples/secrets";
   std::vector<std::string> problems;
   auto loaded = load_secret_index(dir, &problems);
   EXPECT_TRUE(problems.empty());
   EXPECT_NE(loaded->find("default", "feast-online-store"), nullptr);
-  nlohmann::json fs = to_json(YAML::LoadFile(dir + "/featurestore-db.yaml"));
+  nlohmann::json fs = load_yaml_file(std::string(FEAST_SOURCE_DIR) + "/examples/featurestore-db.yaml").documents.at(0);
   SecretCheck c = check_secrets(fs, "feast", "v1", *loaded, {});
   EXPECT_TRUE(c.error_list().empty()) << aggregate_message(c.error_list());
   EXPECT_TRUE(c.warning_list().empty()) << aggregate_message(c.warning_list());

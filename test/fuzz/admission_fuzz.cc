@@ -1,0 +1,60 @@
+// Fuzz target: the webhook's data path, bytes -> AdmissionReview -> decision -> response
+// bytes, for both webhooks with the built-in policy. The mutating patch must apply to the
+// object it was computed for, and the patched object is validated as the API server would.
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "admission_review.h"
+#include "policy.h"
+
+namespace {
+
+// json::patch copies the document recursively: the harness itself only replays the patch
+// on documents shallow enough for that (the product's own depth handling is fuzzed above).
+constexpr std::size_t kHarnessMaxDepth = 512;
+
+std::size_t depth_of(const nlohmann::json& root) {
+  std::size_t deepest = 0;
+  std::vector<std::pair<const nlohmann::json*, std::size_t>> todo{{&root, 1}};
+  while (!todo.empty()) {
+    auto [node, depth] = todo.back();
+    todo.pop_back();
+    deepest = std::max(deepest, depth);
+    if (node->is_structured()) {
+      for (const nlohmann::json& child : *node) todo.emplace_back(&child, depth + 1);
+    }
+  }
+  return deepest;
+}
+
+const feast::Policy& policy() {
+  static const feast::Policy builtin = feast::Policy::builtin();
+  return builtin;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view body(reinterpret_cast<const char*>(data), size);
+  feast::DecodeResult decoded = feast::decode_admission_review(body);
+  if (!decoded.review) return 0;
+  const feast::AdmissionReviewRequest& review = *decoded.review;
+
+  const feast::Decision mutate = feast::decide(feast::Webhook::Mutate, review.input, policy());
+  (void)feast::encode_admission_response(review, mutate);
+  const feast::Decision validate = feast::decide(feast::Webhook::Validate, review.input, policy());
+  (void)feast::encode_admission_response(review, validate);
+
+  if (review.input.object != nullptr && mutate.patch.is_array() && !mutate.patch.empty() &&
+      depth_of(*review.input.object) <= kHarnessMaxDepth) {
+    const nlohmann::json patched = review.input.object->patch(mutate.patch);  // must not throw
+    feast::AdmissionInput next = review.input;
+    next.object = &patched;
+    (void)feast::encode_admission_response(review, feast::decide(feast::Webhook::Validate, next, policy()));
+  }
+  return 0;
+}
