@@ -34,17 +34,6 @@ std::mt19937_64& rng() {
   return r;
 }
 
-// "Status 410 Expired: too old resource version" from a Status body; never more than the
-// Status' own reason and message (the API server does not put object data there).
-std::string status_text(const std::string& body) {
-  json status = json::parse(body, nullptr, false);
-  if (!status.is_object()) return "non-Status body";
-  std::string text = "Status " + std::to_string(status.value("code", 0));
-  if (status.contains("reason") && status["reason"].is_string()) text += " " + status["reason"].get<std::string>();
-  if (status.contains("message") && status["message"].is_string()) text += ": " + status["message"].get<std::string>();
-  return text;
-}
-
 std::string rv_of(const json& object) {
   const json* md = object.is_object() && object.contains("metadata") ? &object["metadata"] : nullptr;
   if (md == nullptr || !md->is_object()) return {};
@@ -53,6 +42,35 @@ std::string rv_of(const json& object) {
 }
 
 }  // namespace
+
+std::string status_text(const std::string& body) {
+  json status = json::parse(body, nullptr, false);
+  if (!status.is_object()) return "non-Status body";
+  const auto code = status.find("code");
+  std::string text = "Status " + (code != status.end() && code->is_number_integer() ? std::to_string(code->get<long long>()) : std::string("?"));
+  if (status.contains("reason") && status["reason"].is_string()) text += " " + status["reason"].get<std::string>();
+  if (status.contains("message") && status["message"].is_string()) text += ": " + status["message"].get<std::string>();
+  return text;
+}
+
+WatchEvent parse_watch_event(std::string& line) {
+  WatchEvent e;
+  json event = json::parse(line, nullptr, false);
+  wipe(line);
+  if (!event.is_object()) return e;
+  const auto type = event.find("type");
+  const auto object = event.find("object");
+  if (type == event.end() || !type->is_string() || object == event.end() || !object->is_object()) return e;
+  e.type = type->get<std::string>();
+  e.object = std::move(*object);
+  e.resource_version = rv_of(e.object);
+  if (e.type == "ADDED" || e.type == "MODIFIED") e.kind = WatchEvent::Kind::Applied;
+  else if (e.type == "DELETED") e.kind = WatchEvent::Kind::Deleted;
+  else if (e.type == "BOOKMARK") e.kind = WatchEvent::Kind::Bookmark;
+  else if (e.type == "ERROR") e.kind = WatchEvent::Kind::Error;
+  else e.kind = WatchEvent::Kind::Unknown;
+  return e;
+}
 
 ListWatch::ListWatch(std::shared_ptr<const KubeConfig> config, std::string path, WatchSink& sink,
                      ListWatchOptions options)
@@ -216,32 +234,24 @@ ListWatch::Outcome ListWatch::watch() {
       return events > 0 ? Outcome::Rewatch : Outcome::Failed;
     }
     if (line.empty() || line == "\r") continue;
-    json event = json::parse(line, nullptr, false);
-    wipe(line);
-    if (!event.is_object() || !event.contains("type") || !event["type"].is_string() ||
-        !event.contains("object") || !event["object"].is_object()) {
-      spdlog::warn("kube {}: watch sent something that is not a WatchEvent; listing again", path_);
-      client_.close();
-      return Outcome::Relist;
+    WatchEvent event = parse_watch_event(line);
+    switch (event.kind) {
+      case WatchEvent::Kind::Malformed:
+        spdlog::warn("kube {}: watch sent something that is not a WatchEvent; listing again", path_);
+        client_.close();
+        return Outcome::Relist;
+      case WatchEvent::Kind::Error:
+        spdlog::info("kube {}: watch error event: {}; listing again", path_, status_text(event.object.dump()));
+        client_.close();
+        return Outcome::Relist;
+      case WatchEvent::Kind::Applied: sink_.applied(event.object); break;
+      case WatchEvent::Kind::Deleted: sink_.deleted(event.object); break;
+      case WatchEvent::Kind::Bookmark: break;
+      case WatchEvent::Kind::Unknown: spdlog::warn("kube {}: unknown watch event type {}", path_, event.type); break;
     }
-    const std::string type = event["type"].get<std::string>();
-    json& object = event["object"];
-    if (type == "ERROR") {
-      spdlog::info("kube {}: watch error event: {}; listing again", path_, status_text(object.dump()));
-      client_.close();
-      return Outcome::Relist;
-    }
-    std::string rv = rv_of(object);
-    if (type == "ADDED" || type == "MODIFIED") {
-      sink_.applied(object);
-    } else if (type == "DELETED") {
-      sink_.deleted(object);
-    } else if (type != "BOOKMARK") {
-      spdlog::warn("kube {}: unknown watch event type {}", path_, type);
-    }
-    if (!rv.empty()) {
+    if (!event.resource_version.empty()) {
       std::lock_guard lock(mutex_);
-      resource_version_ = rv;
+      resource_version_ = event.resource_version;
     }
     ++events;
     backoff_ = milliseconds(0);

@@ -28,6 +28,22 @@
 
 namespace feast::kube {
 
+// One line of a watch stream: a WatchEvent {"type": ..., "object": {...}}.
+struct WatchEvent {
+  enum class Kind { Applied, Deleted, Bookmark, Error, Unknown, Malformed };
+  Kind kind = Kind::Malformed;
+  std::string type;              // as sent: ADDED, MODIFIED, DELETED, BOOKMARK, ERROR, ...
+  nlohmann::json object;         // the event's object (a Status for ERROR)
+  std::string resource_version;  // object.metadata.resourceVersion, "" when absent
+};
+
+// Parses one line; never throws. Wipes `line` (it may hold Secret data).
+WatchEvent parse_watch_event(std::string& line);
+
+// "Status 410 Expired: too old resource version" from a Status body; never more than the
+// Status' own code, reason and message.
+std::string status_text(const std::string& body);
+
 // Receives the objects of one resource path. Called on the ListWatch thread only.
 class WatchSink {
  public:
