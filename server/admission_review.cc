@@ -3,6 +3,11 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <simdjson.h>
+#include <vector>
 
 namespace feast {
 namespace {
@@ -35,9 +40,219 @@ bool optional_object(const json& parent, const char* key, const json*& out) {
 
 }  // namespace
 
-DecodeResult decode_admission_review(std::string_view body) {
+namespace {
+
+// The fast path: simdjson reads the body and only the members the rules read are built
+// as nlohmann::json (see kept_member / pruned_object). It answers only bodies that the
+// reference path below would accept; for anything else (invalid JSON, a member of the
+// wrong type, JSON simdjson refuses but nlohmann accepts such as a UTF-8 BOM, integers
+// beyond 64 bits or nesting deeper than 1024) it gives up and the reference path decides,
+// so every refusal and its message come from one place. Duplicate keys: the last one
+// wins, as in nlohmann::json::parse.
+namespace dom = simdjson::dom;
+using simdjson::dom::element_type;
+
+// Bodies up to this size reuse one parser and one padded buffer per thread; larger ones
+// (rare, up to the body limit) get their own, freed after the request, so the memory the
+// thread keeps stays that of a typical review.
+constexpr std::size_t kReusedParserMaxBytes = 64 * 1024;
+
+json to_json(dom::element e) {
+  switch (e.type()) {
+    case element_type::OBJECT: {
+      json out = json::object();
+      auto& members = out.get_ref<json::object_t&>();
+      for (dom::key_value_pair field : dom::object(e)) {
+        members.insert_or_assign(std::string(field.key), to_json(field.value));
+      }
+      return out;
+    }
+    case element_type::ARRAY: {
+      json out = json::array();
+      auto& items = out.get_ref<json::array_t&>();
+      const dom::array array(e);
+      items.reserve(array.size());
+      for (dom::element item : array) items.push_back(to_json(item));
+      return out;
+    }
+    case element_type::STRING: return json(std::string(std::string_view(e)));
+    case element_type::INT64: {
+      // nlohmann stores a literal without '-' as unsigned, with '-' as signed.
+      const auto value = int64_t(e);
+      if (value >= 0) return json(static_cast<std::uint64_t>(value));
+      return json(value);
+    }
+    case element_type::UINT64: return json(uint64_t(e));
+    case element_type::DOUBLE: return json(double(e));
+    case element_type::BOOL: return json(bool(e));
+    case element_type::NULL_VALUE: return json(nullptr);
+  }
+  return json(nullptr);
+}
+
+// What decide() reads of request.object and request.oldObject (policy/: member() and
+// find() calls): metadata.name, metadata.namespace, metadata.deletionTimestamp and the
+// whole spec. labels, apiVersion and kind are kept for the logs and future rules; the
+// large rest (managedFields, annotations such as last-applied-configuration, status) is
+// not converted. A rule that reads another member must add it here.
+bool kept_member(std::string_view key) {
+  return key == "spec" || key == "metadata" || key == "apiVersion" || key == "kind";
+}
+
+bool kept_metadata_member(std::string_view key) {
+  return key == "name" || key == "namespace" || key == "deletionTimestamp" || key == "labels";
+}
+
+json pruned_object(dom::object object) {
+  json out = json::object();
+  auto& members = out.get_ref<json::object_t&>();
+  for (dom::key_value_pair field : object) {
+    if (!kept_member(field.key)) continue;
+    if (field.key == "metadata" && field.value.type() == element_type::OBJECT) {
+      json metadata = json::object();
+      auto& kept = metadata.get_ref<json::object_t&>();
+      for (dom::key_value_pair meta : dom::object(field.value)) {
+        if (kept_metadata_member(meta.key)) kept.insert_or_assign(std::string(meta.key), to_json(meta.value));
+      }
+      members.insert_or_assign("metadata", std::move(metadata));
+    } else {
+      members.insert_or_assign(std::string(field.key), to_json(field.value));
+    }
+  }
+  return out;
+}
+
+// An object's members in order; get() finds the last one named `key` (nlohmann keeps the
+// last of duplicate keys), nullopt when absent.
+struct Members {
+  std::optional<dom::element> get(std::string_view key) const {
+    for (auto it = fields.rbegin(); it != fields.rend(); ++it) {
+      if (it->first == key) return it->second;
+    }
+    return std::nullopt;
+  }
+  std::vector<std::pair<std::string_view, dom::element>> fields;
+};
+
+Members members_of(dom::object object) {
+  Members out;
+  out.fields.reserve(object.size());
+  for (dom::key_value_pair field : object) out.fields.emplace_back(field.key, field.value);
+  return out;
+}
+
+bool is_null(const std::optional<dom::element>& e) { return !e || e->type() == element_type::NULL_VALUE; }
+
+// An optional string member: absent or null leaves `out` alone; false on another type.
+bool fast_optional_string(const Members& parent, std::string_view key, std::string& out) {
+  const auto e = parent.get(key);
+  if (is_null(e)) return true;
+  if (e->type() != element_type::STRING) return false;
+  out = std::string_view(*e);
+  return true;
+}
+
+std::unique_ptr<AdmissionReviewRequest> decode_fast(const dom::element& root) {
+  if (root.type() != element_type::OBJECT) return nullptr;
+  const Members doc = members_of(dom::object(root));
+  const auto api_version = doc.get("apiVersion");
+  if (!api_version || api_version->type() != element_type::STRING) return nullptr;
+  const std::string_view version(*api_version);
+  if (std::find(kApiVersions.begin(), kApiVersions.end(), version) == kApiVersions.end()) return nullptr;
+  const auto kind = doc.get("kind");
+  if (!kind || kind->type() != element_type::STRING || std::string_view(*kind) != "AdmissionReview") {
+    return nullptr;
+  }
+  const auto request_element = doc.get("request");
+  if (!request_element || request_element->type() != element_type::OBJECT) return nullptr;
+  const Members request = members_of(dom::object(*request_element));
+
   auto review = std::make_unique<AdmissionReviewRequest>();
-  review->document = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  review->api_version = version;
+  const auto uid = request.get("uid");
+  if (!uid || uid->type() != element_type::STRING) return nullptr;
+  review->uid = std::string_view(*uid);
+
+  AdmissionInput& input = review->input;
+  if (!fast_optional_string(request, "operation", input.operation) ||
+      !fast_optional_string(request, "subResource", input.sub_resource) ||
+      !fast_optional_string(request, "namespace", input.namespace_name) ||
+      !fast_optional_string(request, "name", input.name)) {
+    return nullptr;
+  }
+  if (const auto gvk = request.get("kind"); !is_null(gvk)) {
+    if (gvk->type() != element_type::OBJECT) return nullptr;
+    const Members fields = members_of(dom::object(*gvk));
+    if (!fast_optional_string(fields, "group", input.group) ||
+        !fast_optional_string(fields, "version", input.version) ||
+        !fast_optional_string(fields, "kind", input.kind)) {
+      return nullptr;
+    }
+  }
+  if (const auto dry_run = request.get("dryRun"); !is_null(dry_run)) {
+    if (dry_run->type() != element_type::BOOL) return nullptr;
+    input.dry_run = bool(*dry_run);
+  }
+  const auto object = request.get("object");
+  const auto old_object = request.get("oldObject");
+  for (const auto& e : {object, old_object}) {
+    if (!is_null(e) && e->type() != element_type::OBJECT) return nullptr;
+  }
+  // The document holds only the pruned objects; input points into it.
+  json& document = review->document;
+  document = json::object();
+  if (!is_null(object)) input.object = &(document["object"] = pruned_object(dom::object(*object)));
+  if (!is_null(old_object)) input.old_object = &(document["oldObject"] = pruned_object(dom::object(*old_object)));
+  return review;
+}
+
+// simdjson reads SIMDJSON_PADDING bytes past the end: copy the body into a padded buffer.
+struct PaddedParser {
+  dom::parser parser;
+  std::unique_ptr<char[]> buffer;
+  std::size_t capacity = 0;
+
+  simdjson::simdjson_result<dom::element> parse(std::string_view body) {
+    if (!buffer || capacity < body.size()) {
+      buffer = std::make_unique<char[]>(body.size() + simdjson::SIMDJSON_PADDING);
+      capacity = body.size();
+    }
+    std::memcpy(buffer.get(), body.data(), body.size());
+    std::memset(buffer.get() + body.size(), 0, simdjson::SIMDJSON_PADDING);
+    return parser.parse(buffer.get(), body.size(), /*realloc_if_needed=*/false);
+  }
+};
+
+std::unique_ptr<AdmissionReviewRequest> try_decode_fast(std::string_view body) {
+  auto decode = [](PaddedParser& padded, std::string_view bytes) -> std::unique_ptr<AdmissionReviewRequest> {
+    dom::element root;
+    if (padded.parse(bytes).get(root) != simdjson::SUCCESS) return nullptr;
+    return decode_fast(root);
+  };
+  if (body.size() <= kReusedParserMaxBytes) {
+    thread_local PaddedParser reused;
+    return decode(reused, body);
+  }
+  PaddedParser once;
+  return decode(once, body);
+}
+
+// The reference decoder: nlohmann::json::parse of the whole body, every check with its
+// message. Decides every body the fast path does not accept.
+DecodeResult decode_reference(std::string_view body) {
+  auto review = std::make_unique<AdmissionReviewRequest>();
+  // Kubernetes objects are a few dozen levels deep; far deeper input is refused here, as
+  // simdjson refuses it on the fast path, so no later recursive walk can exhaust the stack.
+  constexpr int kMaxDepth = 1024;
+  bool too_deep = false;
+  review->document = json::parse(
+      body,
+      [&](int depth, json::parse_event_t, json&) {
+        if (depth > kMaxDepth) too_deep = true;
+        return !too_deep;
+      },
+      /*allow_exceptions=*/false);
+  if (too_deep) return fail("request body is nested deeper than " + std::to_string(kMaxDepth) + " levels");
   const json& doc = review->document;
   if (doc.is_discarded()) return fail("request body is not valid JSON");
   if (!doc.is_object()) return fail("request body is not a JSON object");
@@ -103,6 +318,13 @@ DecodeResult decode_admission_review(std::string_view body) {
     return fail("AdmissionReview request.oldObject must be an object");
   }
   return DecodeResult{std::move(review), {}};
+}
+
+}  // namespace
+
+DecodeResult decode_admission_review(std::string_view body) {
+  if (auto review = try_decode_fast(body)) return DecodeResult{std::move(review), {}};
+  return decode_reference(body);
 }
 
 namespace {

@@ -12,8 +12,11 @@
 
 namespace feast {
 
-// A decoded AdmissionReview request. It owns the parsed document; `input` points into it,
-// so the object is neither copyable nor movable.
+// A decoded AdmissionReview request. It owns the decoded JSON; `input` points into it,
+// so the object is neither copyable nor movable. `document` holds what the rules read: on
+// the fast path (simdjson) only request.object and request.oldObject, each pruned to
+// apiVersion, kind, metadata.{name,namespace,deletionTimestamp,labels} and spec; bodies
+// the fast path does not take are parsed whole with nlohmann::json.
 struct AdmissionReviewRequest {
   std::string api_version;  // "admission.k8s.io/v1" or "admission.k8s.io/v1beta1"
   std::string uid;
@@ -32,6 +35,8 @@ struct DecodeResult {
 
 // Parses a request body. Anything that is not an AdmissionReview request (bad JSON, an
 // unknown apiVersion or kind, no `request`, a field of the wrong JSON type) is an error.
+// Which parser read the body is invisible here: the same bodies are accepted, with the
+// same error messages, and `input` reads the same for every member the rules read.
 DecodeResult decode_admission_review(std::string_view body);
 
 // The AdmissionReview response for `decision`: allowed, a base64 JSONPatch when the patch

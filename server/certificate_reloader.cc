@@ -1,9 +1,29 @@
 #include "certificate_reloader.h"
 
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <boost/asio/ssl/context.hpp>
+
 #include "json_log.h"
 #include "tls_context.h"
 
 namespace feast {
+namespace {
+
+constexpr std::chrono::hours kExpiryWarningWindow{24 * 7};
+constexpr std::chrono::hours kExpiryWarningInterval{24};
+
+// notAfter of the context's leaf certificate, Unix seconds; 0 when unreadable.
+std::int64_t not_after_of(boost::asio::ssl::context& context) {
+  X509* leaf = SSL_CTX_get0_certificate(context.native_handle());
+  if (leaf == nullptr) return 0;
+  std::tm tm{};
+  if (ASN1_TIME_to_tm(X509_get0_notAfter(leaf), &tm) != 1) return 0;
+  return static_cast<std::int64_t>(timegm(&tm));
+}
+
+}  // namespace
 
 CertificateReloader::CertificateReloader(std::filesystem::path cert_dir)
     : cert_file_(cert_dir / "tls.crt"), key_file_(cert_dir / "tls.key") {}
@@ -15,6 +35,7 @@ bool CertificateReloader::reload_if_changed() {
 
   TlsContextLoad load = load_tls_context(cert_file_, key_file_);
   if (!load.context) {
+    failures_.fetch_add(1, std::memory_order_relaxed);
     const bool serving = current() != nullptr;
     log_event(LogLevel::Error,
               serving ? "certificate reload refused, keeping the current certificate"
@@ -24,6 +45,8 @@ bool CertificateReloader::reload_if_changed() {
                {"error", load.error}});
     return false;
   }
+  not_after_.store(not_after_of(*load.context), std::memory_order_relaxed);
+  reloads_.fetch_add(1, std::memory_order_relaxed);
   bool replaced = false;
   {
     std::lock_guard lock(mutex_);
@@ -35,7 +58,25 @@ bool CertificateReloader::reload_if_changed() {
              {"serial", load.serial},
              {"subject", load.subject},
              {"notAfter", load.not_after}});
+  last_expiry_warning_.reset();  // a new certificate is checked at once
+  warn_if_expiring(std::chrono::system_clock::now());
   return true;
+}
+
+void CertificateReloader::warn_if_expiring(std::chrono::system_clock::time_point now) {
+  const std::int64_t not_after = not_after_.load(std::memory_order_relaxed);
+  if (not_after == 0) return;
+  if (last_expiry_warning_ && now - *last_expiry_warning_ < kExpiryWarningInterval) return;
+  const auto expiry = std::chrono::system_clock::time_point(std::chrono::seconds(not_after));
+  if (expiry - now > kExpiryWarningWindow) return;
+  last_expiry_warning_ = now;
+  const auto left = std::chrono::duration_cast<std::chrono::seconds>(expiry - now);
+  log_event(LogLevel::Warn,
+            left.count() > 0 ? "serving certificate expires within 7 days"
+                             : "serving certificate has expired",
+            {{"certFile", cert_file_.string()},
+             {"notAfterUnix", not_after},
+             {"secondsLeft", left.count()}});
 }
 
 std::shared_ptr<boost::asio::ssl::context> CertificateReloader::current() const {

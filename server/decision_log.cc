@@ -1,28 +1,106 @@
 #include "decision_log.h"
 
+#include <charconv>
+#include <string>
+#include <string_view>
+#include <vector>
+
 #include "json_log.h"
 #include "routes.h"
 
 namespace feast {
+namespace {
+
+// The line is written directly as text, byte for byte what log_event() would write from
+// an ordered_json of the same members (one per request: building and dumping a JSON
+// object cost more than the rest of the logging).
+void append_string(std::string& out, std::string_view s) {
+  for (unsigned char c : s) {
+    if (c >= 0x80) {  // non-ASCII: nlohmann's escaping, invalid UTF-8 replaced
+      out += nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      return;
+    }
+  }
+  out += '"';
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          static constexpr char kHex[] = "0123456789abcdef";
+          out += "\\u00";
+          out += kHex[(c >> 4) & 0xf];
+          out += kHex[c & 0xf];
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+}
+
+void append_member(std::string& out, std::string_view key, std::string_view value) {
+  out += ",\"";
+  out += key;
+  out += "\":";
+  append_string(out, value);
+}
+
+template <typename Integer>
+void append_member_number(std::string& out, std::string_view key, Integer value) {
+  out += ",\"";
+  out += key;
+  out += "\":";
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+  out.append(digits, end);
+}
+
+void append_member_bool(std::string& out, std::string_view key, bool value) {
+  out += ",\"";
+  out += key;
+  out += value ? "\":true" : "\":false";
+}
+
+void append_member_list(std::string& out, std::string_view key, const std::vector<std::string>& values) {
+  out += ",\"";
+  out += key;
+  out += "\":[";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ',';
+    append_string(out, values[i]);
+  }
+  out += ']';
+}
+
+}  // namespace
 
 void log_decision(const DecisionRecord& record, std::chrono::microseconds latency) {
   if (!log_enabled(LogLevel::Info)) return;
-  nlohmann::ordered_json fields;
-  fields["webhook"] = record.webhook == Webhook::Mutate ? "mutate" : "validate";
-  fields["uid"] = record.uid;
-  fields["kind"] = record.kind;
-  fields["version"] = record.version;
-  fields["namespace"] = record.namespace_name;
-  fields["name"] = record.name;
-  fields["operation"] = record.operation;
-  if (!record.sub_resource.empty()) fields["subResource"] = record.sub_resource;
-  fields["dryRun"] = record.dry_run;
-  fields["allowed"] = record.allowed;
-  fields["rules"] = record.rules;
-  if (!record.audited.empty()) fields["audited"] = record.audited;
-  fields["patchOps"] = record.patch_ops;
-  fields["latency_us"] = latency.count();
-  log_event(LogLevel::Info, "admission decision", fields);
+  std::string line;
+  line.reserve(320);
+  line += R"("msg":"admission decision")";
+  append_member(line, "webhook", record.webhook == Webhook::Mutate ? "mutate" : "validate");
+  append_member(line, "uid", record.uid);
+  append_member(line, "kind", record.kind);
+  append_member(line, "version", record.version);
+  append_member(line, "namespace", record.namespace_name);
+  append_member(line, "name", record.name);
+  append_member(line, "operation", record.operation);
+  if (!record.sub_resource.empty()) append_member(line, "subResource", record.sub_resource);
+  append_member_bool(line, "dryRun", record.dry_run);
+  append_member_bool(line, "allowed", record.allowed);
+  append_member_list(line, "rules", record.rules);
+  if (!record.audited.empty()) append_member_list(line, "audited", record.audited);
+  append_member_number(line, "patchOps", record.patch_ops);
+  append_member_number(line, "latency_us", latency.count());
+  log_members(LogLevel::Info, line);
 }
 
 }  // namespace feast

@@ -3,9 +3,9 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <chrono>
 
 #include "certificate_reloader.h"
+#include "metrics.h"
 
 namespace feast {
 namespace {
@@ -17,14 +17,21 @@ using tcp = net::ip::tcp;
 
 constexpr std::chrono::seconds kTimeout{5};
 
-class HealthSession : public std::enable_shared_from_this<HealthSession> {
+PlainAnswer text(unsigned status, std::string body) {
+  PlainAnswer answer;
+  answer.status = status;
+  answer.body = std::move(body);
+  return answer;
+}
+
+class PlainSession : public std::enable_shared_from_this<PlainSession> {
  public:
-  HealthSession(tcp::socket&& socket, const HealthProbe& probe)
-      : stream_(std::move(socket)), probe_(probe) {}
+  PlainSession(tcp::socket&& socket, const PlainRoutes& routes)
+      : stream_(std::move(socket)), routes_(routes) {}
 
   void run() {
     net::dispatch(stream_.get_executor(),
-                  beast::bind_front_handler(&HealthSession::do_read, shared_from_this()));
+                  beast::bind_front_handler(&PlainSession::do_read, shared_from_this()));
   }
 
  private:
@@ -33,7 +40,7 @@ class HealthSession : public std::enable_shared_from_this<HealthSession> {
     parser_.body_limit(4 * 1024);
     stream_.expires_after(kTimeout);
     http::async_read(stream_, buffer_, parser_,
-                     beast::bind_front_handler(&HealthSession::on_read, shared_from_this()));
+                     beast::bind_front_handler(&PlainSession::on_read, shared_from_this()));
   }
 
   void on_read(beast::error_code ec, std::size_t) {
@@ -41,28 +48,18 @@ class HealthSession : public std::enable_shared_from_this<HealthSession> {
     const auto& request = parser_.get();
     const beast::string_view target = request.target();
     const beast::string_view path = target.substr(0, target.find('?'));
-    unsigned status = 404;
-    std::string body = "not found\n";
-    if (request.method() != http::verb::get && request.method() != http::verb::head) {
-      status = 405;
-      body = "method not allowed\n";
-    } else if (path == "/healthz") {
-      status = 200;
-      body = "ok\n";
-    } else if (path == "/readyz") {
-      const bool ready = probe_.ready();
-      status = ready ? 200 : 503;
-      body = ready ? "ok\n" : "not ready\n";
-    }
+    PlainAnswer answer = request.method() != http::verb::get && request.method() != http::verb::head
+                             ? text(405, "method not allowed\n")
+                             : routes_(std::string_view(path.data(), path.size()));
     response_.version(11);
-    response_.result(status);
-    response_.set(http::field::content_type, "text/plain; charset=utf-8");
-    if (request.method() != http::verb::head) response_.body() = std::move(body);
+    response_.result(answer.status);
+    response_.set(http::field::content_type, answer.content_type);
+    if (request.method() != http::verb::head) response_.body() = std::move(answer.body);
     response_.keep_alive(false);
     response_.prepare_payload();
     stream_.expires_after(kTimeout);
     http::async_write(stream_, response_,
-                      beast::bind_front_handler(&HealthSession::on_write, shared_from_this()));
+                      beast::bind_front_handler(&PlainSession::on_write, shared_from_this()));
   }
 
   void on_write(beast::error_code ec, std::size_t) {
@@ -71,7 +68,7 @@ class HealthSession : public std::enable_shared_from_this<HealthSession> {
   }
 
   beast::tcp_stream stream_;
-  const HealthProbe& probe_;
+  const PlainRoutes& routes_;
   beast::flat_buffer buffer_;
   http::request_parser<http::empty_body> parser_;
   http::response<http::string_body> response_;
@@ -80,11 +77,34 @@ class HealthSession : public std::enable_shared_from_this<HealthSession> {
 }  // namespace
 
 bool HealthProbe::ready() const {
-  return certificates->current() != nullptr && !shutting_down->load() && (!caches_ready || caches_ready());
+  return certificates->current() != nullptr && !stopping->load() && (!caches_ready || caches_ready());
 }
 
-void start_health_session(tcp::socket socket, const HealthProbe& probe) {
-  std::make_shared<HealthSession>(std::move(socket), probe)->run();
+bool HealthProbe::alive() const { return heartbeat == nullptr || heartbeat->age() <= max_heartbeat_age; }
+
+PlainRoutes health_routes(const HealthProbe& probe) {
+  return [&probe](std::string_view path) {
+    if (path == "/healthz") {
+      return probe.alive() ? text(200, "ok\n") : text(503, "event loop stalled\n");
+    }
+    if (path == "/readyz") return probe.ready() ? text(200, "ok\n") : text(503, "not ready\n");
+    return PlainAnswer{};
+  };
+}
+
+PlainRoutes metrics_routes(const Metrics& metrics) {
+  return [&metrics](std::string_view path) {
+    if (path != "/metrics") return PlainAnswer{};
+    PlainAnswer answer;
+    answer.status = 200;
+    answer.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    answer.body = metrics.render();
+    return answer;
+  };
+}
+
+void start_plain_session(tcp::socket socket, const PlainRoutes& routes) {
+  std::make_shared<PlainSession>(std::move(socket), routes)->run();
 }
 
 }  // namespace feast

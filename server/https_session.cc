@@ -14,6 +14,7 @@
 #include "connection_registry.h"
 #include "decision_log.h"
 #include "json_log.h"
+#include "metrics.h"
 #include "routes.h"
 
 namespace feast {
@@ -29,6 +30,18 @@ using Clock = std::chrono::steady_clock;
 constexpr std::chrono::seconds kShutdownTimeout{1};
 
 std::string_view std_view(beast::string_view s) { return {s.data(), s.size()}; }
+
+// Whether an AdmissionReview response body has a "warnings" member (a key is the only
+// place an unescaped `"warnings"` can be followed by a colon).
+bool has_warnings(std::string_view body) {
+  constexpr std::string_view kKey = "\"warnings\"";
+  for (std::size_t at = body.find(kKey); at != std::string_view::npos; at = body.find(kKey, at + 1)) {
+    std::size_t next = at + kKey.size();
+    while (next < body.size() && (body[next] == ' ' || body[next] == '\n')) ++next;
+    if (next < body.size() && body[next] == ':') return true;
+  }
+  return false;
+}
 
 class HttpsSession : public DrainableConnection,
                      public std::enable_shared_from_this<HttpsSession> {
@@ -89,11 +102,19 @@ class HttpsSession : public DrainableConnection,
   void on_read_header(beast::error_code ec, std::size_t) {
     if (ec) return on_read_error(ec);
     phase_ = Phase::ReadingRequest;
+    request_started_ = Clock::now();
+    webhook_ = context_.metrics->webhook(std_view(parser_->get().target()));
+    in_flight_ = Metrics::request_started(webhook_);
     // Refuse an oversized body from its declared length, before buffering any of it.
     if (auto length = parser_->content_length();
         length && *length > context_.limits.max_body_bytes) {
       return send_error(413, "request body too large: the limit is " +
                                  std::to_string(context_.limits.max_body_bytes) + " bytes");
+    }
+    // RFC 9112 6.1: a Transfer-Encoding whose last coding is not chunked leaves the body
+    // length unknown; reading on would let the body pose as a second request.
+    if (parser_->get().count(http::field::transfer_encoding) > 0 && !parser_->chunked()) {
+      return send_error(400, "unsupported Transfer-Encoding: only chunked is accepted");
     }
     if (beast::iequals(parser_->get()[http::field::expect], "100-continue")) {
       continue_.version(11);
@@ -128,7 +149,10 @@ class HttpsSession : public DrainableConnection,
         context_.state->context(*policy));
     const auto latency =
         std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
-    if (answer.decision) log_decision(*answer.decision, latency);
+    if (answer.decision) {
+      log_decision(*answer.decision, latency);
+      context_.metrics->decision(webhook_, *answer.decision, has_warnings(answer.body));
+    }
     if (answer.status >= 500) {
       log_event(LogLevel::Error, "admission request failed",
                 {{"target", std_view(request.target())}, {"status", answer.status}});
@@ -162,6 +186,9 @@ class HttpsSession : public DrainableConnection,
 
   void send(HttpAnswer answer, bool close) {
     phase_ = Phase::Responding;
+    if (parser_ && parser_->is_header_done()) {
+      context_.metrics->request_done(webhook_, answer.status, Clock::now() - request_started_);
+    }
     response_ = {};
     response_.version(11);
     response_.result(answer.status);
@@ -176,6 +203,7 @@ class HttpsSession : public DrainableConnection,
   }
 
   void on_write(beast::error_code ec, std::size_t) {
+    in_flight_.release();
     if (ec) return;
     ++served_;
     if (!response_.keep_alive()) return do_close();
@@ -210,6 +238,9 @@ class HttpsSession : public DrainableConnection,
   http::response<http::empty_body> continue_;
   http::response<http::string_body> response_;
   Phase phase_ = Phase::Handshake;
+  Clock::time_point request_started_;
+  Metrics::WebhookSeries* webhook_ = nullptr;  // of the request being served
+  Metrics::InFlight in_flight_;
   bool draining_ = false;
   std::size_t served_ = 0;
 };

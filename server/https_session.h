@@ -18,10 +18,12 @@ namespace feast {
 
 class AdmissionState;
 class ConnectionRegistry;
+class Metrics;
 
 struct HttpsSessionContext {
   const AdmissionState* state = nullptr;   // outlives every session
   ConnectionRegistry* registry = nullptr;  // outlives every session
+  Metrics* metrics = nullptr;              // outlives every session
   const std::atomic<bool>* shutting_down = nullptr;  // no keep-alive once set
   HttpLimits limits;
 };

@@ -18,4 +18,8 @@ bool log_enabled(LogLevel level);
 void log_event(LogLevel level, std::string_view msg,
                const nlohmann::ordered_json& fields = nullptr);
 
+// Writes {"ts":...,"level":..., members}: `members` is ready-made JSON object members
+// without braces that start with "msg": (what log_event() builds), for hot paths.
+void log_members(LogLevel level, std::string_view members);
+
 }  // namespace feast

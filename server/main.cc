@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "admission_state.h"
+#include "cache_sync_tracker.h"
 #include "check_command.h"
 #include "json_log.h"
 #include "namespace_files.h"
@@ -44,6 +45,15 @@ int main(int argc, char** argv) {
   serve->add_option("--health-port", options.health_port,
                     "Plain HTTP port for /healthz and /readyz (0: ephemeral)")
       ->capture_default_str();
+  serve->add_option("--metrics-port", options.metrics_port,
+                    "Plain HTTP port for Prometheus /metrics (0: ephemeral)")
+      ->capture_default_str();
+  double shutdown_delay = 5;
+  serve->add_option("--shutdown-delay", shutdown_delay,
+                    "Seconds between SIGTERM turning /readyz false and the admission listener "
+                    "closing, so that endpoints drop the pod first")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 60.0));
   serve->add_option("--threads", options.threads, "I/O threads (default: one per core)")
       ->capture_default_str()
       ->check(CLI::Range(1u, 1024u));
@@ -113,8 +123,9 @@ int main(int argc, char** argv) {
   options.limits.max_body_bytes = max_request_bytes;
   options.limits.read_timeout = seconds_to_ms(read_timeout);
   options.limits.idle_timeout = seconds_to_ms(idle_timeout);
+  options.shutdown_delay = seconds_to_ms(shutdown_delay);
   feast::log_event(feast::LogLevel::Info, "starting",
-                   {{"version", FEAST_VERSION}, {"policy", policy_file.empty() ? "builtin" : policy_file}});
+                   {{"version", FEAST_VERSION}, {"commit", FEAST_COMMIT}, {"policy", policy_file.empty() ? "builtin" : policy_file}});
 
   auto secrets = std::make_shared<feast::SecretIndex>();
   auto namespaces = std::make_shared<feast::NamespaceIndex>();
@@ -152,6 +163,28 @@ int main(int argc, char** argv) {
     hooks.every_second.push_back([&] { namespace_files->poll(); });
   }
   hooks.caches_ready = [&] { return sources->ready(); };
+  hooks.version = FEAST_VERSION;
+  hooks.commit = FEAST_COMMIT;
+  hooks.metrics.secrets_synced = [&] { return secrets->synced(); };
+  hooks.metrics.secret_objects = [&] { return secrets->size(); };
+  hooks.metrics.namespaces_synced = [&] { return namespaces->synced(); };
+  hooks.metrics.namespace_objects = [&] { return namespaces->size(); };
+  hooks.metrics.secret_lists = [&] { return sources->secret_lists(); };
+  feast::CacheSyncTracker secret_syncs("secrets");
+  feast::CacheSyncTracker namespace_syncs("namespaces");
+  auto poll_syncs = [&] {
+    secret_syncs.poll(sources->secret_lists(), secrets->synced());
+    namespace_syncs.poll(sources->namespace_lists(), namespaces->synced());
+  };
+  poll_syncs();  // the folder sources have scanned already
+  hooks.every_second.push_back(poll_syncs);
+  hooks.metrics.secrets_last_sync = [&] { return secret_syncs.last_sync(); };
+  hooks.metrics.namespaces_last_sync = [&] { return namespace_syncs.last_sync(); };
+  hooks.metrics.namespace_lists = [&] { return sources->namespace_lists(); };
+  if (policy_reloader) {
+    hooks.metrics.policy_reloads = [&] { return std::uint64_t{policy_reloader->reloads()}; };
+    hooks.metrics.policy_reload_failures = [&] { return std::uint64_t{policy_reloader->failures()}; };
+  }
 
   const int code = feast::run_server(options, state, std::move(hooks));
   sources->stop();

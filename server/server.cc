@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -24,61 +25,111 @@ namespace {
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
-constexpr std::chrono::seconds kCertificatePollInterval{1};
+constexpr std::chrono::seconds kTickInterval{1};
 constexpr std::chrono::milliseconds kDrainPollInterval{50};
 
-// Lifecycle steps that run on the control strand: certificate polling and shutdown.
+// The admission routes of routes.cc, so that their metric series exist before the first
+// request and requests_in_flight can be counted from the request's header on.
+constexpr std::string_view kWebhookPaths[] = {
+    "/mutate-feast-dev-v1-featurestore",
+    "/mutate-feast-dev-v1alpha1-featurestore",
+    "/validate-feast-dev-v1-featurestore",
+    "/validate-feast-dev-v1alpha1-featurestore",
+};
+
+// Lifecycle steps that run on the control strand: the once-a-second tick (heartbeat,
+// certificate and file polling, readiness changes) and shutdown.
 class ServerLifecycle {
  public:
+  struct Flags {
+    std::atomic<bool>& stopping;       // readiness off
+    std::atomic<bool>& shutting_down;  // listener closed, no more keep-alive
+  };
+
   ServerLifecycle(net::io_context& io, CertificateReloader& certificates,
-                  ConnectionRegistry& registry, std::atomic<bool>& shutting_down,
+                  ConnectionRegistry& registry, Flags flags, const HealthProbe& probe,
+                  Heartbeat& heartbeat, std::chrono::milliseconds shutdown_delay,
                   std::vector<std::function<void()>> every_second)
       : every_second_(std::move(every_second)),
         control_(net::make_strand(io)),
-        certificate_timer_(control_),
+        tick_timer_(control_),
         drain_timer_(control_),
         signals_(control_, SIGINT, SIGTERM),
         certificates_(certificates),
         registry_(registry),
-        shutting_down_(shutting_down) {}
+        flags_(flags),
+        probe_(probe),
+        heartbeat_(heartbeat),
+        shutdown_delay_(shutdown_delay) {}
 
-  void start(std::shared_ptr<Listener> https, std::shared_ptr<Listener> health) {
-    https_ = std::move(https);
-    health_ = std::move(health);
-    ready_announced_ = certificates_.current() != nullptr;
+  void start(std::vector<std::shared_ptr<Listener>> listeners) {
+    listeners_ = std::move(listeners);
     signals_.async_wait([this](boost::system::error_code ec, int signal) { on_signal(ec, signal); });
-    schedule_certificate_poll();
+    net::dispatch(control_, [this] {
+      if (!certificates_.current()) {
+        log_event(LogLevel::Warn, "not ready: waiting for a valid tls.crt and tls.key");
+      }
+      announce_readiness();
+      schedule_tick();
+    });
   }
 
-  bool ready_announced() const { return ready_announced_; }
-
  private:
-  void schedule_certificate_poll() {
-    certificate_timer_.expires_after(kCertificatePollInterval);
-    certificate_timer_.async_wait([this](boost::system::error_code ec) {
-      if (ec || shutting_down_) return;
-      if (certificates_.reload_if_changed() && !ready_announced_) {
-        ready_announced_ = true;
-        log_event(LogLevel::Info, "ready");
+  std::shared_ptr<Listener>& https() { return listeners_.front(); }
+
+  void schedule_tick() {
+    tick_timer_.expires_after(kTickInterval);
+    tick_timer_.async_wait([this](boost::system::error_code ec) {
+      if (ec || finished_) return;
+      heartbeat_.beat();
+      if (!flags_.stopping) {
+        certificates_.reload_if_changed();
+        certificates_.warn_if_expiring(std::chrono::system_clock::now());
+        for (const auto& task : every_second_) task();
+        announce_readiness();
       }
-      for (const auto& task : every_second_) task();
-      schedule_certificate_poll();
+      schedule_tick();
     });
+  }
+
+  // Logs "ready" when /readyz turns true (certificate and caches), and the reverse.
+  void announce_readiness() {
+    const bool ready = probe_.ready();
+    if (ready == ready_) return;
+    ready_ = ready;
+    if (ready) {
+      log_event(LogLevel::Info, "ready");
+    } else {
+      log_event(LogLevel::Warn, "not ready", {{"certificateLoaded", certificates_.current() != nullptr},
+                                             {"cachesSynced", !probe_.caches_ready || probe_.caches_ready()}});
+    }
   }
 
   void on_signal(boost::system::error_code ec, int signal) {
     if (ec) return;
-    if (shutting_down_) {
+    if (flags_.stopping) {
       log_event(LogLevel::Warn, "second termination signal, exiting without draining",
                 {{"signal", signal}});
       std::_Exit(1);
     }
-    log_event(LogLevel::Info, "shutting down: readiness off, draining connections",
-              {{"signal", signal}, {"openConnections", registry_.size()}});
-    shutting_down_ = true;
-    certificate_timer_.cancel();
-    https_->stop();
+    flags_.stopping = true;
+    ready_ = false;
+    log_event(LogLevel::Info, "shutting down: readiness off",
+              {{"signal", signal},
+               {"shutdownDelayMs", shutdown_delay_.count()},
+               {"openConnections", registry_.size()}});
     signals_.async_wait([this](boost::system::error_code ec2, int s) { on_signal(ec2, s); });
+    drain_timer_.expires_after(shutdown_delay_);
+    drain_timer_.async_wait([this](boost::system::error_code ec2) {
+      if (!ec2) close_listener();
+    });
+  }
+
+  void close_listener() {
+    log_event(LogLevel::Info, "shutting down: listener closed, draining connections",
+              {{"openConnections", registry_.size()}});
+    flags_.shutting_down = true;
+    https()->stop();
     drain_started_ = std::chrono::steady_clock::now();
     drain();
   }
@@ -88,8 +139,10 @@ class ServerLifecycle {
   void drain() {
     registry_.drain_all();
     if (registry_.size() == 0) {
-      health_->stop();
+      for (auto& listener : listeners_) listener->stop();
       signals_.cancel();
+      finished_ = true;
+      tick_timer_.cancel();
       const auto waited = std::chrono::steady_clock::now() - drain_started_;
       log_event(LogLevel::Info, "shutdown complete",
                 {{"drain_ms",
@@ -104,15 +157,18 @@ class ServerLifecycle {
 
   std::vector<std::function<void()>> every_second_;
   net::strand<net::io_context::executor_type> control_;
-  net::steady_timer certificate_timer_;
+  net::steady_timer tick_timer_;
   net::steady_timer drain_timer_;
   net::signal_set signals_;
   CertificateReloader& certificates_;
   ConnectionRegistry& registry_;
-  std::atomic<bool>& shutting_down_;
-  std::shared_ptr<Listener> https_;
-  std::shared_ptr<Listener> health_;
-  bool ready_announced_ = false;
+  Flags flags_;
+  const HealthProbe& probe_;
+  Heartbeat& heartbeat_;
+  std::chrono::milliseconds shutdown_delay_;
+  std::vector<std::shared_ptr<Listener>> listeners_;  // admission first
+  bool ready_ = false;
+  bool finished_ = false;
   std::chrono::steady_clock::time_point drain_started_;
 };
 
@@ -131,10 +187,27 @@ int run_server(const ServerOptions& options, const AdmissionState& state, Server
   CertificateReloader certificates(options.cert_dir);
   certificates.reload_if_changed();
   ConnectionRegistry registry;
+  std::atomic<bool> stopping{false};
   std::atomic<bool> shutting_down{false};
-  const HttpsSessionContext session_context{&state, &registry, &shutting_down, options.limits};
-  const HealthProbe probe{&certificates, &shutting_down, std::move(hooks.caches_ready)};
-  ServerLifecycle lifecycle(io, certificates, registry, shutting_down, std::move(hooks.every_second));
+  Heartbeat heartbeat;
+  const HealthProbe probe{&certificates, &stopping, &heartbeat, std::chrono::seconds(5),
+                          std::move(hooks.caches_ready)};
+
+  Metrics metrics;
+  for (std::string_view path : kWebhookPaths) metrics.register_webhook(path);
+  metrics.set_build_info(hooks.version, hooks.commit);
+  MetricsSources sources = std::move(hooks.metrics);
+  sources.certificate_reloads = [&certificates] { return certificates.reloads(); };
+  sources.certificate_reload_failures = [&certificates] { return certificates.failures(); };
+  sources.certificate_not_after = [&certificates] { return certificates.not_after(); };
+  sources.ready = [&probe] { return probe.ready(); };
+  metrics.set_sources(std::move(sources));
+
+  const HttpsSessionContext session_context{&state, &registry, &metrics, &shutting_down, options.limits};
+  const PlainRoutes health_answers = health_routes(probe);
+  const PlainRoutes metrics_answers = metrics_routes(metrics);
+  ServerLifecycle lifecycle(io, certificates, registry, {stopping, shutting_down}, probe, heartbeat,
+                            options.shutdown_delay, std::move(hooks.every_second));
 
   std::string error;
   auto https = Listener::open(
@@ -150,30 +223,35 @@ int run_server(const ServerOptions& options, const AdmissionState& state, Server
     log_event(LogLevel::Error, "cannot start", {{"error", error}});
     return 1;
   }
-  auto health = Listener::open(
-      io, tcp::endpoint(address, options.health_port), "health",
-      [&](tcp::socket socket) { start_health_session(std::move(socket), probe); }, error);
+  auto plain_listener = [&](unsigned short port, const char* name, const PlainRoutes& routes) {
+    return Listener::open(
+        io, tcp::endpoint(address, port), name,
+        [&routes](tcp::socket socket) { start_plain_session(std::move(socket), routes); }, error);
+  };
+  auto health = plain_listener(options.health_port, "health", health_answers);
   if (!health) {
+    log_event(LogLevel::Error, "cannot start", {{"error", error}});
+    return 1;
+  }
+  auto metrics_listener = plain_listener(options.metrics_port, "metrics", metrics_answers);
+  if (!metrics_listener) {
     log_event(LogLevel::Error, "cannot start", {{"error", error}});
     return 1;
   }
 
   https->run();
   health->run();
-  lifecycle.start(https, health);
+  metrics_listener->run();
   log_event(LogLevel::Info, "listening",
             {{"address", options.bind_address},
              {"port", https->port()},
              {"healthPort", health->port()},
+             {"metricsPort", metrics_listener->port()},
              {"threads", threads},
              {"certDir", options.cert_dir.string()},
-             {"maxRequestBytes", options.limits.max_body_bytes}});
-  if (lifecycle.ready_announced()) {
-    log_event(LogLevel::Info, "ready");
-  } else {
-    log_event(LogLevel::Warn, "not ready: waiting for a valid tls.crt and tls.key",
-              {{"certDir", options.cert_dir.string()}});
-  }
+             {"maxRequestBytes", options.limits.max_body_bytes},
+             {"shutdownDelayMs", options.shutdown_delay.count()}});
+  lifecycle.start({https, health, metrics_listener});
 
   std::vector<std::thread> pool;
   pool.reserve(threads - 1);

@@ -43,6 +43,12 @@ class SecretSources {
     return !configured() ||
            (index_->synced() && (!namespace_source_ || namespace_source_->synced()));
   }
+  // Completed lists (folder scans that changed the index, for the folder source); every
+  // one after the first is a watch restart or rescan. For metrics.
+  std::uint64_t secret_lists() const {
+    return kube_ ? kube_->lists() : dir_ ? static_cast<std::uint64_t>(dir_->reloads()) : 0;
+  }
+  std::uint64_t namespace_lists() const { return namespace_source_ ? namespace_source_->lists() : 0; }
   // "secrets dir examples/secrets", "Kubernetes https://10.96.0.1:443 (in-cluster)", "none"
   const std::string& description() const { return description_; }
 

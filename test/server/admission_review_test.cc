@@ -84,6 +84,81 @@ TEST(DecodeAdmissionReview, DeleteHasNoObject) {
   EXPECT_FALSE(decoded.review->input.dry_run);
 }
 
+// The body is read by simdjson when it can be, by nlohmann::json otherwise; what the rules
+// see must not depend on which one did.
+TEST(DecodeAdmissionReview, KeepsWhatTheRulesReadAndDropsTheRest) {
+  json body = review();
+  body["request"]["object"]["metadata"] = {
+      {"name", "sample"},
+      {"namespace", "team-a"},
+      {"deletionTimestamp", "2024-01-01T00:00:00Z"},
+      {"labels", {{"app", "feast"}}},
+      {"annotations", {{"kubectl.kubernetes.io/last-applied-configuration", "{}"}}},
+      {"managedFields", json::array({{{"manager", "kubectl"}}})}};
+  body["request"]["object"]["apiVersion"] = "feast.dev/v1";
+  body["request"]["object"]["kind"] = "FeatureStore";
+  body["request"]["object"]["status"] = {{"phase", "Ready"}};
+  body["request"]["object"]["spec"] = {{"replicas", 3}, {"ratio", -1.5}, {"offset", -2},
+                                       {"big", 18446744073709551615u}, {"flag", false},
+                                       {"none", nullptr}, {"list", {1, "two", json::object()}}};
+  DecodeResult decoded = decode_admission_review(body.dump());
+  ASSERT_NE(decoded.review, nullptr) << decoded.error;
+  const json& object = *decoded.review->input.object;
+  json expected = body["request"]["object"];
+  expected.erase("status");
+  expected["metadata"].erase("annotations");
+  expected["metadata"].erase("managedFields");
+  EXPECT_EQ(object, expected);
+  EXPECT_TRUE(object["spec"]["replicas"].is_number_unsigned());  // as nlohmann parses 3
+  EXPECT_TRUE(object["spec"]["offset"].is_number_integer());
+  EXPECT_TRUE(object["spec"]["ratio"].is_number_float());
+}
+
+TEST(DecodeAdmissionReview, LastDuplicateMemberWinsAsInNlohmann) {
+  const std::string body =
+      R"({"apiVersion":"admission.k8s.io/v1beta1","apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview",)"
+      R"("request":{"uid":"a","uid":"b","operation":"CREATE","object":{"spec":{"x":1,"x":2}},)"
+      R"("object":{"spec":{"x":3,"x":4},"metadata":{"name":"n","name":"m"}}}})";
+  DecodeResult decoded = decode_admission_review(body);
+  ASSERT_NE(decoded.review, nullptr) << decoded.error;
+  EXPECT_EQ(decoded.review->api_version, "admission.k8s.io/v1");
+  EXPECT_EQ(decoded.review->uid, "b");
+  EXPECT_EQ(*decoded.review->input.object, json::parse(R"({"spec":{"x":4},"metadata":{"name":"m"}})"));
+}
+
+// JSON that nlohmann accepts and simdjson's fast path does not take (a UTF-8 BOM, an
+// integer beyond 64 bits) is still an AdmissionReview.
+TEST(DecodeAdmissionReview, AcceptsWhatNlohmannAccepts) {
+  DecodeResult bom = decode_admission_review("\xEF\xBB\xBF" + review().dump());
+  ASSERT_NE(bom.review, nullptr) << bom.error;
+  EXPECT_EQ(bom.review->uid, "705ab4f5-6393-11e8-b7cc-42010a800002");
+
+  std::string big = review().dump();
+  big.replace(big.find("\"feastProject\""), 0, "\"big\":18446744073709551616,");
+  DecodeResult bigint = decode_admission_review(big);
+  ASSERT_NE(bigint.review, nullptr) << bigint.error;
+  EXPECT_TRUE((*bigint.review->input.object)["spec"]["big"].is_number_float());
+
+  std::string deep = review().dump();
+  deep.replace(deep.find("\"feastProject\""), 0,
+               "\"deep\":" + std::string(1000, '[') + std::string(1000, ']') + ",");
+  DecodeResult nested = decode_admission_review(deep);
+  ASSERT_NE(nested.review, nullptr) << nested.error;
+  EXPECT_EQ(nested.review->input.operation, "UPDATE");
+}
+
+// Far deeper than any Kubernetes object: refused, so no recursive walk can overflow.
+TEST(DecodeAdmissionReview, RefusesPathologicalNesting) {
+  for (int levels : {1500, 100000}) {
+    std::string deep = review().dump();
+    deep.replace(deep.find("\"feastProject\""), 0,
+                 "\"deep\":" + std::string(levels, '[') + std::string(levels, ']') + ",");
+    DecodeResult nested = decode_admission_review(deep);
+    EXPECT_EQ(nested.review, nullptr) << levels;
+    EXPECT_NE(nested.error.find("nested deeper than 1024 levels"), std::string::npos) << nested.error;
+  }
+}
+
 struct BadBody {
   const char* name;
   std::string body;
@@ -126,7 +201,10 @@ INSTANTIATE_TEST_SUITE_P(
                     BadBody{"VersionNotString", with("/request/kind/version", 1).dump()},
                     BadBody{"DryRunNotBool", with("/request/dryRun", "true").dump()},
                     BadBody{"ObjectNotObject", with("/request/object", json::array()).dump()},
-                    BadBody{"OldObjectNotObject", with("/request/oldObject", "x").dump()}),
+                    BadBody{"OldObjectNotObject", with("/request/oldObject", "x").dump()},
+                    BadBody{"LoneSurrogate", R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"\ud800"}})"},
+                    BadBody{"TrailingGarbage", review().dump() + " x"},
+                    BadBody{"InvalidUtf8", "{\"apiVersion\":\"\xff\"}"}),
     [](const testing::TestParamInfo<BadBody>& info) { return info.param.name; });
 
 json encode(const Decision& decision, const std::string& api_version = "admission.k8s.io/v1") {

@@ -154,8 +154,11 @@ ServerProcess::ServerProcess(const std::filesystem::path& cert_dir,
                                    "--bind-address",       "127.0.0.1",
                                    "--port",               "0",
                                    "--health-port",        "0",
+                                   "--metrics-port",       "0",
                                    "--cert-dir",           cert_dir.string(),
-                                   "--threads",            "2"};
+                                   "--threads",            "2",
+                                   // Readiness off, then 0.2 s until the listener closes.
+                                   "--shutdown-delay",     "0.2"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   std::vector<char*> argv;
   for (std::string& arg : args) argv.push_back(arg.data());
