@@ -11,6 +11,7 @@ struct HttpLimits {
   std::size_t max_header_bytes = 64 * 1024;         // larger headers get 431
   std::chrono::milliseconds read_timeout{10'000};   // handshake, each read, each write
   std::chrono::milliseconds idle_timeout{120'000};  // between keep-alive requests
+  std::size_t max_connections = 1000;               // past it, new connections get 503
 };
 
 }  // namespace feast

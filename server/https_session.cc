@@ -47,8 +47,8 @@ class HttpsSession : public DrainableConnection,
                      public std::enable_shared_from_this<HttpsSession> {
  public:
   HttpsSession(tcp::socket&& socket, std::shared_ptr<ssl::context> tls,
-               const HttpsSessionContext& context)
-      : tls_(std::move(tls)), stream_(std::move(socket), *tls_), context_(context) {}
+               const HttpsSessionContext& context, bool refuse)
+      : tls_(std::move(tls)), stream_(std::move(socket), *tls_), context_(context), refuse_(refuse) {}
 
   ~HttpsSession() override { context_.registry->remove(this); }
 
@@ -105,6 +105,10 @@ class HttpsSession : public DrainableConnection,
     request_started_ = Clock::now();
     webhook_ = context_.metrics->webhook(std_view(parser_->get().target()));
     in_flight_ = Metrics::request_started(webhook_);
+    if (refuse_) {
+      return send_error(503, "too many connections: the server is at its limit of " +
+                                 std::to_string(context_.limits.max_connections) + "; retry later");
+    }
     // Refuse an oversized body from its declared length, before buffering any of it.
     if (auto length = parser_->content_length();
         length && *length > context_.limits.max_body_bytes) {
@@ -233,6 +237,7 @@ class HttpsSession : public DrainableConnection,
   std::shared_ptr<ssl::context> tls_;  // declared first: the stream uses it until the end
   beast::ssl_stream<beast::tcp_stream> stream_;
   HttpsSessionContext context_;
+  const bool refuse_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::empty_body> continue_;
@@ -248,11 +253,11 @@ class HttpsSession : public DrainableConnection,
 }  // namespace
 
 void start_https_session(tcp::socket socket, std::shared_ptr<ssl::context> tls,
-                         const HttpsSessionContext& context) {
+                         const HttpsSessionContext& context, bool refuse) {
   // Answers are small and go out as soon as they are ready: no Nagle delay.
   boost::system::error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
-  std::make_shared<HttpsSession>(std::move(socket), std::move(tls), context)->run();
+  std::make_shared<HttpsSession>(std::move(socket), std::move(tls), context, refuse)->run();
 }
 
 }  // namespace feast

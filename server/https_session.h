@@ -30,8 +30,10 @@ struct HttpsSessionContext {
 
 // Starts a session on `socket` (which must be bound to a strand) with the TLS context
 // current at accept time; the session keeps that context for its whole life.
+// With `refuse`, the session answers its first request 503 and closes: the server is at
+// its connection limit, and a client should hear that rather than hang.
 void start_https_session(boost::asio::ip::tcp::socket socket,
                          std::shared_ptr<boost::asio::ssl::context> tls,
-                         const HttpsSessionContext& context);
+                         const HttpsSessionContext& context, bool refuse = false);
 
 }  // namespace feast

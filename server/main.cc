@@ -70,6 +70,10 @@ int main(int argc, char** argv) {
                     "Seconds a keep-alive connection may stay idle between requests")
       ->capture_default_str()
       ->check(CLI::Range(0.05, 3600.0));
+  serve->add_option("--max-connections", options.limits.max_connections,
+                    "Open admission connections at most; past it a new connection gets 503 and is closed")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20));
   serve->add_option("--log-level", log_level, "debug, info, warn or error")
       ->capture_default_str()
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));

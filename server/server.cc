@@ -215,7 +215,9 @@ int run_server(const ServerOptions& options, const AdmissionState& state, Server
       [&](tcp::socket socket) {
         // No valid certificate yet: refuse by closing; the kubelet sees us not ready.
         if (auto tls = certificates.current()) {
-          start_https_session(std::move(socket), std::move(tls), session_context);
+          const bool refuse = registry.size() >= options.limits.max_connections;
+          if (refuse) log_event(LogLevel::Debug, "connection limit reached, refusing with 503");
+          start_https_session(std::move(socket), std::move(tls), session_context, refuse);
         }
       },
       error);
