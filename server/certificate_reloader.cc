@@ -3,6 +3,10 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <sys/stat.h>
+
+#include <cstdio>
+
 #include <boost/asio/ssl/context.hpp>
 
 #include "json_log.h"
@@ -27,6 +31,17 @@ std::int64_t not_after_of(boost::asio::ssl::context& context) {
 
 CertificateReloader::CertificateReloader(std::filesystem::path cert_dir)
     : cert_file_(cert_dir / "tls.crt"), key_file_(cert_dir / "tls.key") {}
+
+// The private key should be readable by its owner (and group) only; Kubernetes Secret
+// volumes are 0644 unless defaultMode says otherwise (manifests/base uses 0440).
+void CertificateReloader::warn_if_key_world_readable() const {
+  struct stat info {};
+  if (::stat(key_file_.c_str(), &info) != 0 || (info.st_mode & S_IROTH) == 0) return;
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(info.st_mode & 07777));
+  log_event(LogLevel::Warn, "the private key is readable by every user: make it 0600 or 0440",
+            {{"keyFile", key_file_.string()}, {"mode", mode}});
+}
 
 bool CertificateReloader::reload_if_changed() {
   const auto stamps = std::make_pair(stamp_of(cert_file_), stamp_of(key_file_));
@@ -60,6 +75,7 @@ bool CertificateReloader::reload_if_changed() {
              {"notAfter", load.not_after}});
   last_expiry_warning_.reset();  // a new certificate is checked at once
   warn_if_expiring(std::chrono::system_clock::now());
+  warn_if_key_world_readable();
   return true;
 }
 

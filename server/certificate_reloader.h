@@ -28,6 +28,7 @@ class CertificateReloader {
   // Loads the pair when either file changed (inode, size, mtime) since the last attempt.
   // True when a new context was installed. Called from one thread at a time.
   bool reload_if_changed();
+  void warn_if_key_world_readable() const;
 
   // The context for a new connection; null while no valid pair has been loaded.
   std::shared_ptr<boost::asio::ssl::context> current() const;
