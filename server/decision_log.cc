@@ -79,6 +79,13 @@ void append_member_list(std::string& out, std::string_view key, const std::vecto
   out += ']';
 }
 
+// Request fields are the client's: a 7 MiB uid must not become a 7 MiB log line.
+// Kubernetes names are at most 253 characters.
+std::string_view bounded(std::string_view field) {
+  constexpr std::size_t kMax = 253;
+  return field.size() > kMax ? field.substr(0, kMax) : field;
+}
+
 }  // namespace
 
 void log_decision(const DecisionRecord& record, std::chrono::microseconds latency) {
@@ -87,12 +94,12 @@ void log_decision(const DecisionRecord& record, std::chrono::microseconds latenc
   line.reserve(320);
   line += R"("msg":"admission decision")";
   append_member(line, "webhook", record.webhook == Webhook::Mutate ? "mutate" : "validate");
-  append_member(line, "uid", record.uid);
-  append_member(line, "kind", record.kind);
-  append_member(line, "version", record.version);
-  append_member(line, "namespace", record.namespace_name);
-  append_member(line, "name", record.name);
-  append_member(line, "operation", record.operation);
+  append_member(line, "uid", bounded(record.uid));
+  append_member(line, "kind", bounded(record.kind));
+  append_member(line, "version", bounded(record.version));
+  append_member(line, "namespace", bounded(record.namespace_name));
+  append_member(line, "name", bounded(record.name));
+  append_member(line, "operation", bounded(record.operation));
   if (!record.sub_resource.empty()) append_member(line, "subResource", record.sub_resource);
   append_member_bool(line, "dryRun", record.dry_run);
   append_member_bool(line, "allowed", record.allowed);
