@@ -16,3 +16,14 @@ FileStamp stamp_of(const std::filesystem::path& path) {
 }
 
 }  // namespace feast
+
+namespace feast {
+
+bool settled(const FileStamp& stamp, std::chrono::system_clock::time_point now) {
+  if (!stamp.exists) return true;
+  const auto written = std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::nanoseconds(stamp.mtime_ns)));
+  return now - written >= kFileSettleTime;
+}
+
+}  // namespace feast

@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <filesystem>
 
 namespace feast {
@@ -20,5 +21,13 @@ struct FileStamp {
 
 // Follows symlinks, as a reader of the path would.
 FileStamp stamp_of(const std::filesystem::path& path);
+
+// How long a changed file must go unwritten before a poller reads it, so a file caught
+// mid-write (an editor or `cat > file` that writes in pieces) is not loaded truncated.
+inline constexpr std::chrono::milliseconds kFileSettleTime{300};
+
+// True when the file was last written at least kFileSettleTime before `now` (or is gone).
+bool settled(const FileStamp& stamp,
+             std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
 
 }  // namespace feast

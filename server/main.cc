@@ -143,7 +143,7 @@ int main(int argc, char** argv) {
       feast::log_event(feast::LogLevel::Error, "cannot start: invalid policy", {{"error", *error}});
       return 2;
     }
-    hooks.every_second.push_back([&] { policy_reloader->poll(); });
+    hooks.periodic.push_back([&] { policy_reloader->poll(); });
   }
 
   std::unique_ptr<feast::SecretSources> sources;
@@ -164,7 +164,7 @@ int main(int argc, char** argv) {
     if (!secret_flags.secrets_dir.empty()) paths.emplace_back(secret_flags.secrets_dir);
     namespace_files = std::make_unique<feast::NamespaceFiles>(paths, namespaces);
     namespace_files->poll();
-    hooks.every_second.push_back([&] { namespace_files->poll(); });
+    hooks.periodic.push_back([&] { namespace_files->poll(); });
   }
   hooks.caches_ready = [&] { return sources->ready(); };
   hooks.version = FEAST_VERSION;
@@ -181,7 +181,7 @@ int main(int argc, char** argv) {
     namespace_syncs.poll(sources->namespace_lists(), namespaces->synced());
   };
   poll_syncs();  // the folder sources have scanned already
-  hooks.every_second.push_back(poll_syncs);
+  hooks.periodic.push_back(poll_syncs);
   hooks.metrics.secrets_last_sync = [&] { return secret_syncs.last_sync(); };
   hooks.metrics.namespaces_last_sync = [&] { return namespace_syncs.last_sync(); };
   hooks.metrics.namespace_lists = [&] { return sources->namespace_lists(); };

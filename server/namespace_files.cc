@@ -63,6 +63,8 @@ std::vector<std::pair<fs::path, FileStamp>> NamespaceFiles::current_files() cons
 bool NamespaceFiles::poll() {
   auto files = current_files();
   if (!first_ && files == last_seen_) return false;
+  if (!first_ && !std::all_of(files.begin(), files.end(), [](const auto& f) { return settled(f.second); }))
+    return false;  // one is still being written: look again on the next tick
   const bool first = first_;
   first_ = false;
   last_seen_ = files;

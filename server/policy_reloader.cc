@@ -17,6 +17,7 @@ std::optional<std::string> PolicyReloader::load_initial() {
 bool PolicyReloader::poll() {
   const FileStamp now = stamp_of(file_);
   if (now == last_seen_) return false;
+  if (!settled(now)) return false;  // still being written: look again on the next tick
   last_seen_ = now;
   PolicyLoad load = load_policy_file(file_.string());
   if (!load.ok()) {

@@ -19,7 +19,8 @@ class PolicyReloader {
 
   // Loads the file now; the error text when it is unusable (the server should not start).
   std::optional<std::string> load_initial();
-  // Reloads when the file changed since the last look. True when a new policy is in force.
+  // Reloads when the file changed since the last look and has settled (kFileSettleTime:
+  // not caught mid-write). True when a new policy is in force.
   bool poll();
 
   std::size_t reloads() const { return reloads_; }

@@ -25,7 +25,8 @@ namespace {
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
-constexpr std::chrono::seconds kTickInterval{1};
+// Polls for changed files (certificate, policy, labels, Secrets) and beats the heartbeat.
+constexpr std::chrono::milliseconds kTickInterval{500};
 constexpr std::chrono::milliseconds kDrainPollInterval{50};
 
 // The admission routes of routes.cc, so that their metric series exist before the first
@@ -49,8 +50,8 @@ class ServerLifecycle {
   ServerLifecycle(net::io_context& io, CertificateReloader& certificates,
                   ConnectionRegistry& registry, Flags flags, const HealthProbe& probe,
                   Heartbeat& heartbeat, std::chrono::milliseconds shutdown_delay,
-                  std::vector<std::function<void()>> every_second)
-      : every_second_(std::move(every_second)),
+                  std::vector<std::function<void()>> periodic)
+      : periodic_(std::move(periodic)),
         control_(net::make_strand(io)),
         tick_timer_(control_),
         drain_timer_(control_),
@@ -85,7 +86,7 @@ class ServerLifecycle {
       if (!flags_.stopping) {
         certificates_.reload_if_changed();
         certificates_.warn_if_expiring(std::chrono::system_clock::now());
-        for (const auto& task : every_second_) task();
+        for (const auto& task : periodic_) task();
         announce_readiness();
       }
       schedule_tick();
@@ -155,7 +156,7 @@ class ServerLifecycle {
     });
   }
 
-  std::vector<std::function<void()>> every_second_;
+  std::vector<std::function<void()>> periodic_;
   net::strand<net::io_context::executor_type> control_;
   net::steady_timer tick_timer_;
   net::steady_timer drain_timer_;
@@ -207,7 +208,7 @@ int run_server(const ServerOptions& options, const AdmissionState& state, Server
   const PlainRoutes health_answers = health_routes(probe);
   const PlainRoutes metrics_answers = metrics_routes(metrics);
   ServerLifecycle lifecycle(io, certificates, registry, {stopping, shutting_down}, probe, heartbeat,
-                            options.shutdown_delay, std::move(hooks.every_second));
+                            options.shutdown_delay, std::move(hooks.periodic));
 
   std::string error;
   auto https = Listener::open(

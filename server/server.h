@@ -30,10 +30,10 @@ struct ServerOptions {
 };
 
 // What the process around the server adds: readiness of the caches it fills, and work
-// polled once a second on the control strand (policy and label file reloads).
+// polled twice a second on the control strand (policy and label file reloads).
 struct ServerHooks {
   std::function<bool()> caches_ready;
-  std::vector<std::function<void()>> every_second;
+  std::vector<std::function<void()>> periodic;
   // Cache and policy figures for /metrics; the server adds the certificate's and readiness.
   MetricsSources metrics;
   std::string version = "unknown";

@@ -33,6 +33,8 @@ std::string base64_decode(const std::string& text) {
   return out;
 }
 
+namespace fs = std::filesystem;
+
 json parse(const std::string& body) { return json::parse(body, nullptr, false); }
 
 class AdmissionServer : public ::testing::Test {
@@ -272,6 +274,41 @@ TEST_F(AdmissionServer, RotatedCertificateReachesNewHandshakesAndOpenConnections
   EXPECT_EQ(after.peer_serial(), new_serial);
   EXPECT_EQ(after.request("POST", kValidateV1, admission_review({})).status, 200u);
   EXPECT_EQ(http_get(server_->health_port(), "/readyz").status, 200u);
+}
+
+// Fault: the mounted Secret vanishes (or the files are removed mid-rotation). The server
+// says so once and keeps serving the pair it holds; files that come back are loaded.
+TEST_F(AdmissionServer, CertificateFilesThatDisappearKeepTheLastGoodPairServing) {
+  start();
+  const std::string serial = certificate_serial(cert_dir_ / "tls.crt");
+  fs::remove(cert_dir_ / "tls.crt");
+  fs::remove(cert_dir_ / "tls.key");
+  const auto deadline = Clock::now() + 3s;
+  while (Clock::now() < deadline && server_->log().find("certificate reload refused") == std::string::npos) {
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_NE(server_->log().find("certificate reload refused"), std::string::npos);
+  EXPECT_NE(server_->log().find("tls.crt"), std::string::npos);
+  for (int i = 0; i < 3; ++i) {  // several ticks later: still serving, still ready
+    TlsClient client(ca_file_);
+    ASSERT_EQ(client.connect(server_->port()), "");
+    EXPECT_EQ(client.peer_serial(), serial);
+    EXPECT_EQ(client.request("POST", kValidateV1, admission_review({})).status, 200u);
+    EXPECT_EQ(http_get(server_->health_port(), "/readyz").status, 200u);
+    std::this_thread::sleep_for(400ms);
+  }
+
+  ASSERT_FALSE(generate_certs(cert_dir_).empty());
+  const std::string fresh = certificate_serial(cert_dir_ / "tls.crt");
+  std::string presented;
+  const auto back = Clock::now() + 3s;
+  while (Clock::now() < back && presented != fresh) {
+    TlsClient probe(ca_file_);
+    ASSERT_EQ(probe.connect(server_->port()), "");
+    presented = probe.peer_serial();
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(presented, fresh);
 }
 
 TEST_F(AdmissionServer, OnlyTls12And13WithAeadCiphersAreAccepted) {

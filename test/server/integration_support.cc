@@ -15,7 +15,9 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
@@ -160,6 +162,15 @@ ServerProcess::ServerProcess(const std::filesystem::path& cert_dir,
                                    // Readiness off, then 0.2 s until the listener closes.
                                    "--shutdown-delay",     "0.2"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
+  // FEAST_SERVER_WRAPPER (e.g. "/usr/bin/valgrind --log-file=..."): the server runs under
+  // it (test/valgrind/run); words split on spaces, the first an absolute path.
+  std::chrono::milliseconds start_limit = 5s;
+  if (const char* wrapper = std::getenv("FEAST_SERVER_WRAPPER"); wrapper != nullptr && *wrapper != '\0') {
+    std::istringstream words(wrapper);
+    std::vector<std::string> prefix{std::istream_iterator<std::string>(words), {}};
+    args.insert(args.begin(), prefix.begin(), prefix.end());
+    start_limit = 60s;
+  }
   std::vector<char*> argv;
   for (std::string& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
@@ -173,7 +184,7 @@ ServerProcess::ServerProcess(const std::filesystem::path& cert_dir,
     ::_exit(127);
   }
   // Port 0: the server binds ephemeral ports and logs them in its "listening" line.
-  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  const auto deadline = std::chrono::steady_clock::now() + start_limit;
   while (std::chrono::steady_clock::now() < deadline && running()) {
     std::istringstream lines(log());
     for (std::string line; std::getline(lines, line);) {

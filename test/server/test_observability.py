@@ -30,6 +30,10 @@ import unittest
 from prometheus_client.parser import text_string_to_metric_families
 
 BINARY = None
+# FEAST_SERVER_WRAPPER (e.g. "valgrind --log-file=..."): the server runs under it
+# (test/valgrind/run); startup and readiness then get more time.
+WRAPPER = os.environ.get("FEAST_SERVER_WRAPPER", "").split()
+START_LIMIT = 60 if WRAPPER else 5
 GEN_CERTS = None
 
 VALIDATE_V1 = "/validate-feast-dev-v1-featurestore"
@@ -91,11 +95,11 @@ class Server:
     def __init__(self, tmp, cert_dir, extra=()):
         self.log_path = os.path.join(tmp, f"server-{time.monotonic_ns()}.log")
         self.log_file = open(self.log_path, "w")
-        args = [BINARY, "serve", "--bind-address", "127.0.0.1", "--port", "0", "--health-port", "0",
+        args = [*WRAPPER, BINARY, "serve", "--bind-address", "127.0.0.1", "--port", "0", "--health-port", "0",
                 "--metrics-port", "0", "--cert-dir", cert_dir, "--threads", "2", *extra]
         self.proc = subprocess.Popen(args, stdout=self.log_file, stderr=subprocess.STDOUT)
         self.port = self.health_port = self.metrics_port = None
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + START_LIMIT
         while time.monotonic() < deadline and self.proc.poll() is None:
             for entry in self.entries():
                 if entry.get("msg") == "listening":
@@ -130,7 +134,7 @@ class Server:
         finally:
             conn.close()
 
-    def wait_ready(self, timeout=5):
+    def wait_ready(self, timeout=START_LIMIT):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.get(self.health_port, "/readyz")[0] == 200:

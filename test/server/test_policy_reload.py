@@ -26,6 +26,9 @@ rules:
 """
 WARN_ONLY = REQUIRE_STORE.replace("require:", "enforcement: warn\n    require:")
 BROKEN = HEADER + "rules:\n  - name: r\n    require: {pvcSize: {max: 10GB}}\n"
+# Cut before "rules:", this file is still valid YAML and a valid policy, without any rule.
+LOOSE_PREFIX = HEADER + "secrets: {unresolvedVars: warn}\n"
+REQUIRE_STORE_V2 = LOOSE_PREFIX + REQUIRE_STORE[len(HEADER):].replace("needs-store", "needs-store-v2")
 NAMESPACES = """\
 apiVersion: v1
 kind: Namespace
@@ -80,10 +83,11 @@ class PolicyReload(unittest.TestCase):
         self.assertIn("needs-store", " ".join(self.verdict().get("warnings", [])))
 
         # An invalid file is refused, named in the log, and the warn-only policy stays.
+        before = len(self.refusals())
         write_atomically(self.policy, BROKEN)
-        self.wait_for(lambda: any(e.get("msg") == "policy reload refused, keeping the policy in force"
-                                  for e in self.server.entries()), "the refusal logged")
-        refusal = [e for e in self.server.entries() if e.get("msg", "").startswith("policy reload refused")][-1]
+        self.wait_for(lambda: len(self.refusals()) > before, "the refusal logged")
+        refusal = self.refusals()[-1]
+        self.assertEqual(refusal["msg"], "policy reload refused, keeping the policy in force")
         self.assertIn('rules[0].require.pvcSize.max: "10GB" is not a Kubernetes quantity', refusal["error"])
         self.assertIn(self.policy, refusal["error"])
         self.assertTrue(self.verdict()["allowed"])
@@ -92,6 +96,47 @@ class PolicyReload(unittest.TestCase):
         # A good file again: denying again.
         write_atomically(self.policy, REQUIRE_STORE)
         self.wait_for(lambda: not self.verdict()["allowed"], "the deny policy back in force")
+
+    def refusals(self):
+        return [e for e in self.server.entries() if e.get("msg", "").startswith("policy reload refused")]
+
+    def reloads(self):
+        return sum(1 for e in self.server.entries() if e.get("msg") == "policy reloaded")
+
+    def test_a_file_caught_mid_write_is_not_loaded(self):
+        """A writer that writes in pieces (no atomic rename): the truncated prefix is a valid
+        but permissive policy; it must never be in force, even for a moment."""
+        write_atomically(self.policy, REQUIRE_STORE)
+        self.wait_for(lambda: not self.verdict()["allowed"], "the deny policy in force")
+        time.sleep(1.2)  # every earlier change seen
+        before = self.reloads()
+        allowed_seen = []
+        with open(self.policy, "w") as f:
+            f.write(LOOSE_PREFIX)
+            # A slow writer: six pieces 0.2 s apart (each pause shorter than the server's
+            # 0.3 s settle time), so the half-written file spans at least two polls.
+            for piece in range(6):
+                f.flush()
+                deadline = time.monotonic() + 0.2
+                while time.monotonic() < deadline:
+                    allowed_seen.append(self.verdict()["allowed"])
+                f.write(f"# piece {piece}\n")
+            f.write(REQUIRE_STORE_V2[len(LOOSE_PREFIX):])
+        self.wait_for(lambda: "needs-store-v2" in self.verdict()["status"]["message"], "the completed file in force")
+        self.assertEqual(allowed_seen.count(True), 0, "the truncated policy was served")
+        self.assertEqual(self.reloads(), before + 1, "only the completed file is loaded")
+
+    def test_a_file_left_truncated_is_refused(self):
+        """A write that stops mid-key leaves a broken file: refused, the old policy stays."""
+        write_atomically(self.policy, REQUIRE_STORE)
+        self.wait_for(lambda: not self.verdict()["allowed"], "the deny policy in force")
+        before = len(self.refusals())
+        with open(self.policy, "w") as f:
+            f.write(REQUIRE_STORE[:REQUIRE_STORE.index("requireStore") + 7])  # "... require: {require"
+        self.wait_for(lambda: len(self.refusals()) > before, "the truncated file refused")
+        self.assertIn(self.policy, self.refusals()[-1]["error"])
+        self.assertFalse(self.verdict()["allowed"])
+        self.assertEqual(self.server.get(self.server.health_port, "/readyz")[0], 200)
 
     def test_namespace_labels_reload(self):
         write_atomically(self.labels, NAMESPACES.replace("payments", "billing"))

@@ -39,12 +39,14 @@ class World:
         self.events = []  # (rv, type, object)
         self.drop_gen = 0
         self.expire_gen = 0
+        self.garbage_gen = 0  # open watches send a line that is not a WatchEvent
+        self.stall_gen = 0  # open watches go silent (no events, no bookmarks, no end)
         self.list_delay = 0.0
         self.watch_delay = 0.0
         self.bookmark_interval = 0.5
         self.token = None
         self.stats = {"lists": 0, "watches": 0, "unauthorized": 0, "bookmarks": 0,
-                      "errors_sent": 0, "dropped": 0, "paths": []}
+                      "errors_sent": 0, "dropped": 0, "garbage_sent": 0, "stalled": 0, "paths": []}
 
     def change(self, kind, ns, name, data=None, labels=None, resource="secrets"):
         with self.cond:
@@ -156,6 +158,7 @@ def make_api_handler(world):
             with world.cond:
                 world.stats["watches"] += 1
                 drop_gen, expire_gen = world.drop_gen, world.expire_gen
+                garbage_gen, stall_gen = world.garbage_gen, world.stall_gen
                 too_old = rv < world.compacted
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
@@ -183,6 +186,15 @@ def make_api_handler(world):
                             except OSError:
                                 pass
                             return
+                        if world.stall_gen != stall_gen:
+                            world.stats["stalled"] += 1
+                            stalled = True
+                        else:
+                            stalled = False
+                        garbage = world.garbage_gen != garbage_gen
+                        if garbage:
+                            garbage_gen = world.garbage_gen
+                            world.stats["garbage_sent"] += 1
                         if world.expire_gen != expire_gen:
                             world.stats["errors_sent"] += 1
                             expired = True
@@ -192,6 +204,12 @@ def make_api_handler(world):
                                    if r > sent and res == resource and
                                    (ns is None or o["metadata"].get("namespace") == ns)]
                         current = world.rv
+                    if stalled:  # hold the connection open and say nothing until the client gives up
+                        time.sleep(30)  # a daemon thread: the process exits under it
+                        self.close_connection = True
+                        return
+                    if garbage:  # what a broken proxy or a truncated buffer might send
+                        self.chunk(b'{"type":"ADDED","object":{"kind":"Secret","metadata":<html>502</html>\n')
                     if expired:
                         self.event("ERROR", status(410, "Expired", "too old resource version"))
                         self.chunk(b"")
@@ -256,6 +274,14 @@ def make_control_handler(world):
                     world.compacted = world.rv
                     world.events = []
                     world.expire_gen += 1
+                    world.cond.notify_all()
+            elif op == "garbage":
+                with world.cond:
+                    world.garbage_gen += 1
+                    world.cond.notify_all()
+            elif op == "stall":
+                with world.cond:
+                    world.stall_gen += 1
                     world.cond.notify_all()
             elif op == "drop":
                 with world.cond:

@@ -294,6 +294,43 @@ TEST_F(KubeSource, AbruptDisconnectRewatchesFromTheLastResourceVersion) {
   EXPECT_EQ(source.lists(), 1u);
 }
 
+// Fault: a broken proxy or truncated buffer puts something that is not a WatchEvent into
+// the stream. Nothing of it is applied; the source lists again and carries on.
+TEST_F(KubeSource, GarbageMidWatchIsNotAppliedAndTheSourceListsAgain) {
+  fake.put("feast", "one", {{"redis", ""}});
+  KubeSecretSource source(config(), index, fast());
+  source.start();
+  ASSERT_TRUE(eventually([&] { return index->synced(); }));
+  ASSERT_TRUE(eventually([&] { return fake.control("stats")["watches"].get<int>() >= 1; }));
+  fake.control("garbage");
+  EXPECT_TRUE(eventually([&] { return source.lists() >= 2u; }));
+  EXPECT_GE(fake.control("stats")["garbage_sent"].get<int>(), 1);
+  EXPECT_TRUE(index->synced());
+  EXPECT_NE(index->find("feast", "one"), nullptr);
+  fake.put("feast", "two", {{"redis", ""}});
+  EXPECT_TRUE(eventually([&] { return index->find("feast", "two") != nullptr; }));
+}
+
+// Fault: the watch connection stays open but goes silent (a half-dead load balancer).
+// Past its timeoutSeconds plus the idle grace the source gives up on it and watches again
+// from its last resourceVersion; the cache keeps answering meanwhile.
+TEST_F(KubeSource, StalledWatchIsAbandonedAndWatchedAgain) {
+  KubeSecretSource source(config(), index, fast());
+  source.start();
+  ASSERT_TRUE(eventually([&] { return index->synced(); }));
+  fake.put("feast", "one", {{"redis", ""}});
+  ASSERT_TRUE(eventually([&] { return index->find("feast", "one") != nullptr; }));
+  fake.control("stall");
+  ASSERT_TRUE(eventually([&] { return fake.control("stats")["stalled"].get<int>() >= 1; }));
+  fake.put("feast", "two", {{"redis", ""}});
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(index->find("feast", "two"), nullptr);  // the stalled stream delivers nothing
+  EXPECT_TRUE(index->synced());
+  // timeoutSeconds in [2, 4) s plus 1.5 s grace: at most 5.5 s.
+  EXPECT_TRUE(eventually([&] { return index->find("feast", "two") != nullptr; }, 8s));
+  EXPECT_EQ(source.lists(), 1u);
+}
+
 TEST_F(KubeSource, SlowResponsesTimeOutAndAreRetried) {
   fake.put("feast", "a", {{"redis", ""}});
   fake.control("slow", {{"list", 2.5}});
