@@ -191,29 +191,8 @@ std::string request_head(const std::string& extra_headers) {
          "\r\n";
 }
 
-class HostileClients : public ::testing::Test {
+class HostileClients : public ServedTest {
  protected:
-  void SetUp() override {
-    cert_dir_ = dir_.path() / "certs";
-    ca_file_ = dir_.path() / "ca.crt";
-    ASSERT_FALSE(generate_certs(cert_dir_).empty()) << "certs/gen-certs.sh failed";
-    std::filesystem::copy_file(cert_dir_ / "ca.crt", ca_file_);
-  }
-
-  void TearDown() override {
-    if (HasFailure() && server_) {
-      const std::string log = server_->log();
-      std::cerr << "--- server log (last 4000 bytes) ---\n"
-                << (log.size() > 4000 ? log.substr(log.size() - 4000) : log);
-    }
-  }
-
-  ServerProcess& start(std::vector<std::string> extra = {}) {
-    server_.emplace(cert_dir_, std::move(extra), dir_.path() / "server.log");
-    EXPECT_TRUE(server_->wait_ready()) << server_->log();
-    return *server_;
-  }
-
   // A new connection gets a correct answer: the AdmissionReview uid echoed.
   void expect_served(const std::string& uid) {
     TlsClient client(ca_file_);
@@ -253,10 +232,6 @@ class HostileClients : public ::testing::Test {
     return run_command("timeout 10 " + s_client_command(flags) + " </dev/null");
   }
 
-  TempDir dir_;
-  std::filesystem::path cert_dir_;
-  std::filesystem::path ca_file_;
-  std::optional<ServerProcess> server_;
 };
 
 // Many TLS connections opened at once on one io_context (handshake done, then left idle).

@@ -37,28 +37,8 @@ namespace fs = std::filesystem;
 
 json parse(const std::string& body) { return json::parse(body, nullptr, false); }
 
-class AdmissionServer : public ::testing::Test {
+class AdmissionServer : public ServedTest {
  protected:
-  void SetUp() override {
-    cert_dir_ = dir_.path() / "certs";
-    ca_file_ = dir_.path() / "ca.crt";
-    ASSERT_FALSE(generate_certs(cert_dir_).empty()) << "certs/gen-certs.sh failed";
-    // The client trusts the CA as it was at the start (a rotation keeps the same CA).
-    std::filesystem::copy_file(cert_dir_ / "ca.crt", ca_file_);
-  }
-
-  void TearDown() override {
-    if (HasFailure() && server_) std::cerr << "--- server log ---\n" << server_->log();
-  }
-
-  ServerProcess& start(std::vector<std::string> extra = {}, bool wait_ready = true) {
-    server_.emplace(cert_dir_, std::move(extra), dir_.path() / "server.log");
-    if (wait_ready) {
-      EXPECT_TRUE(server_->wait_ready()) << server_->log();
-    }
-    return *server_;
-  }
-
   // POST with curl, verifying the server certificate for the name "localhost".
   std::pair<int, std::string> curl(const std::string& target, const std::string& body) {
     const auto file = dir_.path() / "body.json";
@@ -80,10 +60,6 @@ class AdmissionServer : public ::testing::Test {
                        "' -verify_return_error " + flags + " </dev/null");
   }
 
-  TempDir dir_;
-  std::filesystem::path cert_dir_;
-  std::filesystem::path ca_file_;
-  std::optional<ServerProcess> server_;
 };
 
 TEST_F(AdmissionServer, CurlWithHostnameVerificationGetsReviewWithUidEchoedAndPatch) {

@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <iterator>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -340,6 +341,27 @@ bool TlsClient::wait_closed(std::chrono::milliseconds timeout) {
     if (!ec) continue;  // data: keep reading until the server closes
     return ec != beast::error::timeout;
   }
+}
+
+void ServedTest::SetUp() {
+  cert_dir_ = dir_.path() / "certs";
+  ca_file_ = dir_.path() / "ca.crt";
+  ASSERT_FALSE(generate_certs(cert_dir_).empty()) << "certs/gen-certs.sh failed";
+  std::filesystem::copy_file(cert_dir_ / "ca.crt", ca_file_);
+}
+
+void ServedTest::TearDown() {
+  if (!HasFailure() || !server_) return;
+  const std::string log = server_->log();
+  std::cerr << "--- server log (last 4000 bytes) ---\n" << (log.size() > 4000 ? log.substr(log.size() - 4000) : log);
+}
+
+ServerProcess& ServedTest::start(std::vector<std::string> extra, bool wait_ready) {
+  server_.emplace(cert_dir_, std::move(extra), dir_.path() / "server.log");
+  if (wait_ready) {
+    EXPECT_TRUE(server_->wait_ready()) << server_->log();
+  }
+  return *server_;
 }
 
 }  // namespace feast::testing

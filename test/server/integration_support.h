@@ -6,6 +6,8 @@
 
 #include <sys/types.h>
 
+#include <gtest/gtest.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -133,6 +135,22 @@ class TlsClient {
   std::optional<boost::beast::ssl_stream<boost::beast::tcp_stream>> stream_;
   boost::beast::flat_buffer buffer_;
   std::chrono::milliseconds timeout_;
+};
+
+// A test of the real server: fresh dev certificates (certs/gen-certs.sh) in a temporary
+// folder, the CA copied aside as the client trusts it at the start (a rotation keeps the
+// CA), the server started on demand, and its log (the last 4,000 bytes) printed when the
+// test failed.
+class ServedTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+  ServerProcess& start(std::vector<std::string> extra = {}, bool wait_ready = true);
+
+  TempDir dir_;
+  std::filesystem::path cert_dir_;
+  std::filesystem::path ca_file_;
+  std::optional<ServerProcess> server_;
 };
 
 }  // namespace feast::testing

@@ -275,17 +275,9 @@ def make_control_handler(world):
                     world.events = []
                     world.expire_gen += 1
                     world.cond.notify_all()
-            elif op == "garbage":
+            elif op in ("garbage", "stall", "drop"):  # what every open watch does next
                 with world.cond:
-                    world.garbage_gen += 1
-                    world.cond.notify_all()
-            elif op == "stall":
-                with world.cond:
-                    world.stall_gen += 1
-                    world.cond.notify_all()
-            elif op == "drop":
-                with world.cond:
-                    world.drop_gen += 1
+                    setattr(world, op + "_gen", getattr(world, op + "_gen") + 1)
                     world.cond.notify_all()
             elif op == "slow":
                 world.list_delay = float(body.get("list", 0))

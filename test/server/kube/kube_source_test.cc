@@ -23,6 +23,7 @@
 
 #include "kube_secret_source.h"
 #include "secret_sources.h"
+#include "base64_encode.h"
 #include "log_capture.h"
 #include "secret_rules.h"
 
@@ -37,22 +38,8 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using json = nlohmann::json;
 using namespace std::chrono_literals;
+using feast::testing::b64;
 using feast::testing::kPassword;
-
-std::string b64(const std::string& in) {
-  static const char* a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  unsigned v = 0;
-  int bits = 0;
-  for (unsigned char c : in) {
-    v = (v << 8) | c;
-    bits += 8;
-    while (bits >= 6) out += a[(v >> (bits -= 6)) & 63];
-  }
-  if (bits) out += a[(v << (6 - bits)) & 63];
-  while (out.size() % 4) out += '=';
-  return out;
-}
 
 std::string slurp(const fs::path& p) {
   std::ifstream in(p);

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <thread>
 
+#include "base64_encode.h"
 #include "log_capture.h"
 #include <yaml-cpp/yaml.h>
 
@@ -21,22 +22,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using testing::b64;
 using testing::kPassword;
-
-std::string b64(const std::string& in) {
-  static const char* a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  unsigned v = 0;
-  int bits = 0;
-  for (unsigned char c : in) {
-    v = (v << 8) | c;
-    bits += 8;
-    while (bits >= 6) out += a[(v >> (bits -= 6)) & 63];
-  }
-  if (bits) out += a[(v << (6 - bits)) & 63];
-  while (out.size() % 4) out += '=';
-  return out;
-}
 
 class SecretDir : public ::testing::Test {
  protected:
