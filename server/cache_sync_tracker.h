@@ -1,5 +1,5 @@
 // CacheSyncTracker: when a cache last completed a list, and a lifecycle log line for every
-// list after the first (a watch restart or a folder rescan). Polled once a second on the
+// list after the first (a watch restart or a folder rescan). Polled twice a second on the
 // control strand with the source's count of completed lists; read by /metrics from any
 // thread.
 #pragma once
