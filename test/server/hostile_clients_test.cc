@@ -680,12 +680,12 @@ TEST_F(HostileClients, NonEcdheAndNonAeadSuitesAreRefused) {
 
 TEST_F(HostileClients, Tls13IsNegotiatedByDefault) {
   start();
-  // stdin stays open a moment: the session block ("Protocol  :") is printed only once the
-  // TLS 1.3 session ticket has arrived after the handshake.
+  // stdin stays open a moment so the handshake completes before s_client quits. (The
+  // "Protocol  :" block is not checked: it waits for the session ticket, which a server
+  // under valgrind may send later than that.)
   const CommandResult result =
       run_command("sleep 0.5 | timeout 10 " + s_client_command("-verify_return_error"));
   EXPECT_EQ(result.exit_code, 0) << result.output;
-  EXPECT_NE(result.output.find("Protocol  : TLSv1.3"), std::string::npos) << result.output;
   EXPECT_NE(result.output.find("New, TLSv1.3, Cipher is TLS_"), std::string::npos) << result.output;
   EXPECT_NE(result.output.find("Verify return code: 0 (ok)"), std::string::npos);
 }
