@@ -15,10 +15,6 @@ FileStamp stamp_of(const std::filesystem::path& path) {
                    info.st_ctim.tv_sec * 1'000'000'000LL + info.st_ctim.tv_nsec};
 }
 
-}  // namespace feast
-
-namespace feast {
-
 bool settled(const FileStamp& stamp, std::chrono::system_clock::time_point now) {
   if (!stamp.exists) return true;
   const auto written = std::chrono::system_clock::time_point(

@@ -10,6 +10,7 @@ stays 200), then a good one again. Namespace labels from --namespace-labels sele
 
 import json
 import os
+import re
 import sys
 import time
 import unittest
@@ -134,7 +135,7 @@ class PolicyReload(unittest.TestCase):
         with open(self.policy, "w") as f:
             f.write(REQUIRE_STORE[:REQUIRE_STORE.index("requireStore") + 7])  # "... require: {require"
         self.wait_for(lambda: len(self.refusals()) > before, "the truncated file refused")
-        self.assertIn(self.policy, self.refusals()[-1]["error"])
+        self.assertRegex(self.refusals()[-1]["error"], "^" + re.escape(self.policy) + r":\d+:\d+: ")
         self.assertFalse(self.verdict()["allowed"])
         self.assertEqual(self.server.get(self.server.health_port, "/readyz")[0], 200)
 
