@@ -371,6 +371,18 @@ class MetricsAfterAKnownLoad(unittest.TestCase):
             self.assertIn(msg, messages)
         self.assertLess(messages.index("listening"), messages.index("ready"))
 
+    def test_the_start_line_names_the_allocator_in_charge(self):
+        starting = [e for e in self.server.entries() if e.get("msg") == "starting"][0]
+        # The build links mimalloc (ctest passes FEAST_EXPECT_ALLOCATOR); under valgrind,
+        # memcheck's own malloc replaces it and the server must say so.
+        expected = os.environ.get("FEAST_EXPECT_ALLOCATOR", "libc")
+        if os.environ.get("FEAST_SERVER_WRAPPER"):
+            expected = "libc"
+        if expected == "mimalloc":
+            self.assertRegex(starting["allocator"], r"^mimalloc \d+\.\d+\.\d+$")
+        else:
+            self.assertEqual(starting["allocator"], "libc")
+
 
 class ExpiryGauge(unittest.TestCase):
 
