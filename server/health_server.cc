@@ -26,7 +26,7 @@ PlainAnswer text(unsigned status, std::string body) {
 
 class PlainSession : public std::enable_shared_from_this<PlainSession> {
  public:
-  PlainSession(tcp::socket&& socket, const PlainRoutes& routes)
+  PlainSession(ConnectionSocket&& socket, const PlainRoutes& routes)
       : stream_(std::move(socket)), routes_(routes) {}
 
   void run() {
@@ -67,7 +67,7 @@ class PlainSession : public std::enable_shared_from_this<PlainSession> {
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
   }
 
-  beast::tcp_stream stream_;
+  beast::basic_stream<tcp, ConnectionStrand> stream_;
   const PlainRoutes& routes_;
   beast::flat_buffer buffer_;
   http::request_parser<http::empty_body> parser_;
@@ -103,7 +103,7 @@ PlainRoutes metrics_routes(const Metrics& metrics) {
   };
 }
 
-void start_plain_session(tcp::socket socket, const PlainRoutes& routes) {
+void start_plain_session(ConnectionSocket socket, const PlainRoutes& routes) {
   std::make_shared<PlainSession>(std::move(socket), routes)->run();
 }
 

@@ -14,6 +14,8 @@
 #include <string>
 #include <string_view>
 
+#include "connection_socket.h"
+
 namespace feast {
 
 class CertificateReloader;
@@ -59,7 +61,6 @@ PlainRoutes health_routes(const HealthProbe& probe);
 // /metrics, Prometheus text format 0.0.4.
 PlainRoutes metrics_routes(const Metrics& metrics);
 
-// `socket` must be bound to a strand.
-void start_plain_session(boost::asio::ip::tcp::socket socket, const PlainRoutes& routes);
+void start_plain_session(ConnectionSocket socket, const PlainRoutes& routes);
 
 }  // namespace feast

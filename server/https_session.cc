@@ -43,10 +43,12 @@ bool has_warnings(std::string_view body) {
   return false;
 }
 
+using Stream = beast::basic_stream<tcp, ConnectionStrand>;
+
 class HttpsSession : public DrainableConnection,
                      public std::enable_shared_from_this<HttpsSession> {
  public:
-  HttpsSession(tcp::socket&& socket, std::shared_ptr<ssl::context> tls,
+  HttpsSession(ConnectionSocket&& socket, std::shared_ptr<ssl::context> tls,
                const HttpsSessionContext& context, bool refuse)
       : tls_(std::move(tls)), stream_(std::move(socket), *tls_), context_(context), refuse_(refuse) {}
 
@@ -66,7 +68,7 @@ class HttpsSession : public DrainableConnection,
  private:
   enum class Phase { Handshake, AwaitingRequest, ReadingRequest, Responding, Closing };
 
-  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+  Stream& lowest() { return beast::get_lowest_layer(stream_); }
 
   void on_run() {
     phase_ = Phase::Handshake;
@@ -137,6 +139,18 @@ class HttpsSession : public DrainableConnection,
   }
 
   void do_read_body() {
+    // A client's request usually comes in one TLS record, so the body is often read along
+    // with the header: parse what is buffered and answer at once, rather than start a
+    // second read that would only post its completion behind every other connection's.
+    beast::error_code ec;
+    while (!parser_->is_done() && buffer_.size() > 0) {
+      const std::size_t used = parser_->put(buffer_.data(), ec);
+      if (ec == http::error::need_more) break;
+      if (ec) return on_read_error(ec);
+      buffer_.consume(used);
+      if (used == 0) break;
+    }
+    if (parser_->is_done()) return on_read({}, 0);
     lowest().expires_after(context_.limits.read_timeout);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&HttpsSession::on_read, shared_from_this()));
@@ -235,7 +249,7 @@ class HttpsSession : public DrainableConnection,
   }
 
   std::shared_ptr<ssl::context> tls_;  // declared first: the stream uses it until the end
-  beast::ssl_stream<beast::tcp_stream> stream_;
+  beast::ssl_stream<Stream> stream_;
   HttpsSessionContext context_;
   const bool refuse_;
   beast::flat_buffer buffer_;
@@ -252,7 +266,7 @@ class HttpsSession : public DrainableConnection,
 
 }  // namespace
 
-void start_https_session(tcp::socket socket, std::shared_ptr<ssl::context> tls,
+void start_https_session(ConnectionSocket socket, std::shared_ptr<ssl::context> tls,
                          const HttpsSessionContext& context, bool refuse) {
   // Answers are small and go out as soon as they are ready: no Nagle delay.
   boost::system::error_code ignored;

@@ -8,6 +8,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <memory>
 
+#include "connection_socket.h"
 #include "http_limits.h"
 
 namespace boost::asio::ssl {
@@ -28,11 +29,11 @@ struct HttpsSessionContext {
   HttpLimits limits;
 };
 
-// Starts a session on `socket` (which must be bound to a strand) with the TLS context
+// Starts a session on `socket` with the TLS context
 // current at accept time; the session keeps that context for its whole life.
 // With `refuse`, the session answers its first request 503 and closes: the server is at
 // its connection limit, and a client should hear that rather than hang.
-void start_https_session(boost::asio::ip::tcp::socket socket,
+void start_https_session(ConnectionSocket socket,
                          std::shared_ptr<boost::asio::ssl::context> tls,
                          const HttpsSessionContext& context, bool refuse = false);
 

@@ -57,7 +57,7 @@ void Listener::do_accept() {
                          boost::beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
 }
 
-void Listener::on_accept(boost::system::error_code ec, tcp::socket socket) {
+void Listener::on_accept(boost::system::error_code ec, ConnectionSocket socket) {
   if (!acceptor_.is_open()) return;
   if (ec) {
     // Typically out of file descriptors: back off instead of spinning.

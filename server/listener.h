@@ -8,11 +8,13 @@
 #include <memory>
 #include <string>
 
+#include "connection_socket.h"
+
 namespace feast {
 
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  using OnAccept = std::function<void(boost::asio::ip::tcp::socket)>;
+  using OnAccept = std::function<void(ConnectionSocket)>;
 
   // Binds and listens; null with `error` set when the port cannot be bound.
   static std::shared_ptr<Listener> open(boost::asio::io_context& io,
@@ -29,7 +31,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
  private:
   void do_accept();
-  void on_accept(boost::system::error_code ec, boost::asio::ip::tcp::socket socket);
+  void on_accept(boost::system::error_code ec, ConnectionSocket socket);
 
   boost::asio::io_context& io_;
   std::string name_;

@@ -213,7 +213,7 @@ int run_server(const ServerOptions& options, const AdmissionState& state, Server
   std::string error;
   auto https = Listener::open(
       io, tcp::endpoint(address, options.port), "admission",
-      [&](tcp::socket socket) {
+      [&](ConnectionSocket socket) {
         // No valid certificate yet: refuse by closing; the kubelet sees us not ready.
         if (auto tls = certificates.current()) {
           const bool refuse = registry.size() >= options.limits.max_connections;
@@ -229,7 +229,7 @@ int run_server(const ServerOptions& options, const AdmissionState& state, Server
   auto plain_listener = [&](unsigned short port, const char* name, const PlainRoutes& routes) {
     return Listener::open(
         io, tcp::endpoint(address, port), name,
-        [&routes](tcp::socket socket) { start_plain_session(std::move(socket), routes); }, error);
+        [&routes](ConnectionSocket socket) { start_plain_session(std::move(socket), routes); }, error);
   };
   auto health = plain_listener(options.health_port, "health", health_answers);
   if (!health) {

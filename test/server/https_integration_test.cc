@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <signal.h>
 
+#include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -207,6 +208,67 @@ TEST_F(AdmissionServer, KeepAliveConnectionSurvivesEveryMalformedRequest) {
   ASSERT_EQ(fresh.connect(server_->port()), "");
   EXPECT_EQ(fresh.request("POST", kMutateV1, good).status, 200u);
   EXPECT_TRUE(server_->running());
+}
+
+// How the request's bytes arrive must not matter: header and body in one TLS record (the
+// body is parsed along with the header), the body in a later write (a second read), two
+// requests in one write (pipelined), and a chunked body in one write.
+TEST_F(AdmissionServer, RequestsWholeSplitPipelinedOrChunkedAreEachAnsweredInOrder) {
+  start({});
+  auto review = [](const std::string& uid) {
+    ReviewSpec spec;
+    spec.uid = uid;
+    return admission_review(spec);
+  };
+  auto head = [](const std::string& framing) {
+    return std::string("POST ") + kValidateV1 +
+           " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n" + framing + "\r\n\r\n";
+  };
+  auto sized = [&](const std::string& body) {
+    return head("Content-Length: " + std::to_string(body.size())) + body;
+  };
+  auto uid_of = [](const HttpReply& reply) {
+    const json answer = parse(reply.body);
+    return answer.is_object() ? answer["response"].value("uid", "") : "not JSON: " + reply.body;
+  };
+  TlsClient client(ca_file_);
+  ASSERT_EQ(client.connect(server_->port()), "");
+
+  ASSERT_TRUE(client.write_raw(sized(review("whole"))));
+  HttpReply reply = client.read_reply();
+  EXPECT_EQ(reply.status, 200u);
+  EXPECT_EQ(uid_of(reply), "whole");
+
+  const std::string split = sized(review("split"));
+  const std::size_t cut = split.find("\r\n\r\n") + 4 + 40;
+  ASSERT_TRUE(client.write_raw(split.substr(0, cut)));
+  std::this_thread::sleep_for(200ms);
+  ASSERT_TRUE(client.write_raw(split.substr(cut)));
+  reply = client.read_reply();
+  EXPECT_EQ(reply.status, 200u);
+  EXPECT_EQ(uid_of(reply), "split");
+
+  ASSERT_TRUE(client.write_raw(sized(review("first")) + sized(review("second"))));
+  const HttpReply first = client.read_reply();
+  const HttpReply second = client.read_reply();
+  EXPECT_EQ(first.status, 200u);
+  EXPECT_EQ(uid_of(first), "first");
+  EXPECT_EQ(second.status, 200u);
+  EXPECT_EQ(uid_of(second), "second");
+
+  const std::string body = review("chunked");
+  const std::size_t half = body.size() / 2;
+  auto chunk = [](const std::string& data) {
+    char size[32];
+    std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+    return size + data + "\r\n";
+  };
+  ASSERT_TRUE(client.write_raw(head("Transfer-Encoding: chunked") + chunk(body.substr(0, half)) +
+                               chunk(body.substr(half)) + "0\r\n\r\n"));
+  reply = client.read_reply();
+  EXPECT_EQ(reply.status, 200u);
+  EXPECT_EQ(uid_of(reply), "chunked");
+  EXPECT_NE(reply.connection, "close");
 }
 
 TEST_F(AdmissionServer, RotatedCertificateReachesNewHandshakesAndOpenConnectionsKeepWorking) {
