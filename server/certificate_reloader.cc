@@ -46,6 +46,11 @@ void CertificateReloader::warn_if_key_world_readable() const {
 bool CertificateReloader::reload_if_changed() {
   const auto stamps = std::make_pair(stamp_of(cert_file_), stamp_of(key_file_));
   if (last_seen_ == stamps) return false;
+  // A pair rewritten in place (`cp` of a chain, a writer in pieces) is read once both files
+  // have gone unwritten for kFileSettleTime: half-written, it would be refused with a
+  // spurious error or, cut after the leaf, served without its intermediates. Start-up
+  // does not wait.
+  if (last_seen_ && !(settled(stamps.first) && settled(stamps.second))) return false;
   last_seen_ = stamps;
 
   TlsContextLoad load = load_tls_context(cert_file_, key_file_);

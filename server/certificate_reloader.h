@@ -25,8 +25,9 @@ class CertificateReloader {
  public:
   explicit CertificateReloader(std::filesystem::path cert_dir);
 
-  // Loads the pair when either file changed (inode, size, mtime) since the last attempt.
-  // True when a new context was installed. Called from one thread at a time.
+  // Loads the pair when either file changed (inode, size, mtime) since the last attempt
+  // and both have settled (kFileSettleTime: not caught mid-write); the first call loads
+  // at once. True when a new context was installed. Called from one thread at a time.
   bool reload_if_changed();
   void warn_if_key_world_readable() const;
 

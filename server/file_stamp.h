@@ -24,6 +24,7 @@ FileStamp stamp_of(const std::filesystem::path& path);
 
 // How long a changed file must go unwritten before a poller reads it, so a file caught
 // mid-write (an editor or `cat > file` that writes in pieces) is not loaded truncated.
+// The policy, namespace-label and certificate pollers apply it.
 inline constexpr std::chrono::milliseconds kFileSettleTime{300};
 
 // True when the file was last written at least kFileSettleTime before `now` (or is gone).

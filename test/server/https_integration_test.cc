@@ -4,8 +4,10 @@
 #include <openssl/evp.h>
 #include <signal.h>
 
+#include <atomic>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -350,6 +352,86 @@ TEST_F(AdmissionServer, CertificateFilesThatDisappearKeepTheLastGoodPairServing)
     std::this_thread::sleep_for(100ms);
   }
   EXPECT_EQ(presented, fresh);
+}
+
+// A rotation that rewrites the files in place and slowly (`cp` of a chain, a writer in
+// pieces): the chain is read only once it has settled, so no half-written tls.crt is
+// refused with an error, nor is the leaf served alone while the rest is still coming.
+TEST_F(AdmissionServer, CertificateChainWrittenInSlowPiecesIsLoadedOnlyWhenWhole) {
+  start();
+  const std::string old_serial = certificate_serial(cert_dir_ / "tls.crt");
+  // The new pair is made aside from the same CA; its tls.crt is the chain leaf + CA.
+  const fs::path aside = dir_.path() / "aside";
+  fs::create_directories(aside);
+  fs::copy_file(cert_dir_ / "ca.crt", aside / "ca.crt");
+  fs::copy_file(cert_dir_ / "ca.key", aside / "ca.key");
+  ASSERT_FALSE(generate_certs(aside).empty());
+  const std::string new_serial = certificate_serial(aside / "tls.crt");
+  ASSERT_NE(new_serial, old_serial);
+  auto read = [](const fs::path& file) {
+    std::ifstream in(file);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  const std::string leaf = read(aside / "tls.crt");
+  const std::string ca = read(aside / "ca.crt");
+  const std::string key = read(aside / "tls.key");
+  ASSERT_FALSE(leaf.empty());
+  ASSERT_FALSE(ca.empty());
+
+  // The key in one go (written here, so its mtime is now), then the chain in six pieces
+  // 150 ms apart: under the 300 ms settle time, and 750 ms in all, so at least one 500 ms
+  // tick falls inside. Every piece but the last leaves a file that is broken (refused
+  // if read) or holds the leaf alone (served without the CA if read).
+  std::ofstream(cert_dir_ / "tls.key.new", std::ios::trunc) << key;
+  fs::permissions(cert_dir_ / "tls.key.new", fs::perms::owner_read | fs::perms::owner_write);
+  fs::rename(cert_dir_ / "tls.key.new", cert_dir_ / "tls.key");
+  const std::string chain = leaf + ca;
+  const std::vector<std::size_t> cuts{leaf.size() / 3, 2 * leaf.size() / 3, leaf.size(),
+                                      leaf.size() + ca.size() / 3, leaf.size() + 2 * ca.size() / 3,
+                                      chain.size()};
+  // /readyz is watched from another thread, so a slow answer never stretches a gap.
+  std::atomic<bool> writing{true};
+  std::vector<unsigned> readiness;
+  std::thread watcher([&] {
+    while (writing) {
+      readiness.push_back(http_get(server_->health_port(), "/readyz").status);
+      std::this_thread::sleep_for(50ms);
+    }
+  });
+  std::ofstream out(cert_dir_ / "tls.crt", std::ios::trunc);
+  auto next = Clock::now();
+  std::size_t written = 0;
+  for (std::size_t i = 0; i < cuts.size(); ++i, next += 150ms) {
+    std::this_thread::sleep_until(next);
+    out << chain.substr(written, cuts[i] - written) << std::flush;
+    written = cuts[i];
+  }
+  out.close();
+
+  // Long enough for the settle time and several ticks; not cut short when the new serial
+  // shows, since the leaf alone carries it too.
+  std::this_thread::sleep_for(2s);
+  writing = false;
+  watcher.join();
+  EXPECT_FALSE(readiness.empty());
+  for (unsigned status : readiness) EXPECT_EQ(status, 200u);
+  const std::string log = server_->log();
+  EXPECT_EQ(log.find("certificate reload refused"), std::string::npos);
+  // One reload, of the whole chain: neither a piece nor the leaf alone was ever loaded.
+  std::size_t reloads = 0;
+  for (auto at = log.find("certificate reloaded"); at != std::string::npos;
+       at = log.find("certificate reloaded", at + 1)) {
+    ++reloads;
+  }
+  EXPECT_EQ(reloads, 1u);
+  TlsClient client(ca_file_);
+  ASSERT_EQ(client.connect(server_->port()), "");
+  EXPECT_EQ(client.peer_serial(), new_serial);
+  EXPECT_EQ(client.request("POST", kValidateV1, admission_review({})).status, 200u);
+  const CommandResult chain_shown = s_client("-showcerts");
+  EXPECT_NE(chain_shown.output.find(" 1 s:CN = feast-admission development CA"), std::string::npos)
+      << chain_shown.output;
+  EXPECT_EQ(http_get(server_->health_port(), "/readyz").status, 200u);
 }
 
 TEST_F(AdmissionServer, OnlyTls12And13WithAeadCiphersAreAccepted) {
