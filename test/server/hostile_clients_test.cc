@@ -690,6 +690,22 @@ TEST_F(HostileClients, Tls13IsNegotiatedByDefault) {
   EXPECT_NE(result.output.find("Verify return code: 0 (ok)"), std::string::npos);
 }
 
+// kube-apiserver's webhook client (client-go) keeps no TLS session cache and never
+// resumes, so the server issues no TLS 1.3 session tickets: each would cost both sides an
+// encryption and a record on every full handshake for nothing. The ticket, when a server
+// sends one, comes before the answer, so a client that read the answer has seen it.
+TEST_F(HostileClients, NoTls13SessionTicketIsIssued) {
+  start();
+  const std::filesystem::path session = dir_.path() / "tls13-session.pem";
+  const CommandResult result = run_command(
+      "printf 'GET /healthz HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n' | timeout 10 " +
+      s_client_command("-tls1_3 -ign_eof -sess_out '" + session.string() + "'"));
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("HTTP/1.1 404"), std::string::npos) << result.output;
+  EXPECT_EQ(result.output.find("New Session Ticket"), std::string::npos) << result.output;
+  EXPECT_FALSE(std::filesystem::exists(session)) << "a session was saved from a ticket";
+}
+
 TEST_F(HostileClients, ClientInitiatedRenegotiationIsRefused) {
   start();
   // s_client renegotiates when a line "R" arrives on stdin (TLS 1.2 only); stdin stays open
