@@ -11,6 +11,10 @@
 //                        (base64 patch, warnings, ...) -> dump(): what one request costs the
 //                        server apart from HTTP and TLS
 //   Serialize/*          building and dump()ing the response alone
+//   ServerPath/*         feast::answer_admission() on the body: what the server runs per
+//                        request between HTTP and TLS (simdjson decode of the review, the
+//                        nlohmann subtree, decide(), the response), allocating through
+//                        mimalloc as the server does when the build links it
 //
 // Secrets come from ../shared/bench/perf-secrets through feast::load_secret_index(), as
 // the server's --secrets-dir loads them. Paths are compiled in and can be overridden by
@@ -30,6 +34,7 @@
 
 #include "decision.h"
 #include "policy.h"
+#include "routes.h"
 #include "secret_facts.h"
 #include "secret_manifests.h"
 
@@ -235,6 +240,30 @@ void FullPath(benchmark::State& state, feast::Webhook webhook) {
 }
 BENCHMARK_CAPTURE(FullPath, validate, feast::Webhook::Validate)->Name("FullPath/validate");
 BENCHMARK_CAPTURE(FullPath, mutate, feast::Webhook::Mutate)->Name("FullPath/mutate");
+
+void ServerPath(benchmark::State& state, feast::Webhook webhook) {
+  const auto& f = fixture();
+  const auto context = f.context();
+  const char* target = webhook == feast::Webhook::Mutate ? "/mutate-feast-dev-v1-featurestore"
+                                                         : "/validate-feast-dev-v1-featurestore";
+  const feast::HttpRequestView request{"POST", target, "application/json", f.body};
+  const feast::HttpAnswer first = feast::answer_admission(request, context);
+  if (first.status != 200 || first.body.find("\"allowed\":true") == std::string::npos) {
+    state.SkipWithError("perf-body.json was not answered 200 allowed by answer_admission()");
+    return;
+  }
+  if (webhook == feast::Webhook::Mutate && first.body.find("\"patch\":") == std::string::npos) {
+    state.SkipWithError("perf-body.json got no patch from the mutate route");
+    return;
+  }
+  for (auto _ : state) {
+    feast::HttpAnswer answer = feast::answer_admission(request, context);
+    benchmark::DoNotOptimize(answer);
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * f.body.size()));
+}
+BENCHMARK_CAPTURE(ServerPath, validate, feast::Webhook::Validate)->Name("ServerPath/validate");
+BENCHMARK_CAPTURE(ServerPath, mutate, feast::Webhook::Mutate)->Name("ServerPath/mutate");
 
 }  // namespace
 
