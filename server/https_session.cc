@@ -139,9 +139,10 @@ class HttpsSession : public DrainableConnection,
   }
 
   void do_read_body() {
-    // A client's request usually comes in one TLS record, so the body is often read along
-    // with the header: parse what is buffered and answer at once, rather than start a
-    // second read that would only post its completion behind every other connection's.
+    // A client that writes header and body together (curl; Go's client when they fit its
+    // 4 KiB write buffer; pipelined requests) has the body read along with the header:
+    // parse what is buffered and answer at once, rather than start a second read that
+    // would only post its completion behind every other connection's.
     beast::error_code ec;
     while (!parser_->is_done() && buffer_.size() > 0) {
       const std::size_t used = parser_->put(buffer_.data(), ec);
