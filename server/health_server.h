@@ -3,8 +3,9 @@
 //
 // /healthz answers 200 while the event loop is alive: the control strand stamps a
 // heartbeat on every tick (twice a second), and a heartbeat older than
-// HealthProbe::max_heartbeat_age (a stuck loop) answers 503. /readyz answers 200 only while a serving certificate is
-// loaded, the caches are synced and the server is not shutting down.
+// HealthProbe::max_heartbeat_age (a stuck loop) answers 503. /readyz answers 200 only
+// while a serving certificate is loaded, the caches are synced and the server is not
+// shutting down.
 #pragma once
 
 #include <atomic>

@@ -29,8 +29,8 @@ struct HttpsSessionContext {
   HttpLimits limits;
 };
 
-// Starts a session on `socket` with the TLS context
-// current at accept time; the session keeps that context for its whole life.
+// Starts a session on `socket` with the TLS context current at accept time; the session
+// keeps that context for its whole life.
 // With `refuse`, the session answers its first request 503 and closes: the server is at
 // its connection limit, and a client should hear that rather than hang.
 void start_https_session(ConnectionSocket socket,

@@ -7,7 +7,6 @@
 #include <atomic>
 #include <cstdio>
 #include <fstream>
-#include <iterator>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -368,13 +367,9 @@ TEST_F(AdmissionServer, CertificateChainWrittenInSlowPiecesIsLoadedOnlyWhenWhole
   ASSERT_FALSE(generate_certs(aside).empty());
   const std::string new_serial = certificate_serial(aside / "tls.crt");
   ASSERT_NE(new_serial, old_serial);
-  auto read = [](const fs::path& file) {
-    std::ifstream in(file);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  };
-  const std::string leaf = read(aside / "tls.crt");
-  const std::string ca = read(aside / "ca.crt");
-  const std::string key = read(aside / "tls.key");
+  const std::string leaf = read_text(aside / "tls.crt");
+  const std::string ca = read_text(aside / "ca.crt");
+  const std::string key = read_text(aside / "tls.key");
   ASSERT_FALSE(leaf.empty());
   ASSERT_FALSE(ca.empty());
 
@@ -418,12 +413,7 @@ TEST_F(AdmissionServer, CertificateChainWrittenInSlowPiecesIsLoadedOnlyWhenWhole
   const std::string log = server_->log();
   EXPECT_EQ(log.find("certificate reload refused"), std::string::npos);
   // One reload, of the whole chain: neither a piece nor the leaf alone was ever loaded.
-  std::size_t reloads = 0;
-  for (auto at = log.find("certificate reloaded"); at != std::string::npos;
-       at = log.find("certificate reloaded", at + 1)) {
-    ++reloads;
-  }
-  EXPECT_EQ(reloads, 1u);
+  EXPECT_EQ(count_of(log, "certificate reloaded"), 1u);
   TlsClient client(ca_file_);
   ASSERT_EQ(client.connect(server_->port()), "");
   EXPECT_EQ(client.peer_serial(), new_serial);

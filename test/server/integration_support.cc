@@ -239,12 +239,7 @@ std::optional<int> ServerProcess::wait_exit(std::chrono::milliseconds timeout) {
   return WEXITSTATUS(*status_);
 }
 
-std::string ServerProcess::log() const {
-  std::ifstream in(log_file_);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+std::string ServerProcess::log() const { return read_text(log_file_); }
 
 HttpReply http_get(unsigned short port, const std::string& target) {
   net::io_context io;
@@ -341,6 +336,17 @@ bool TlsClient::wait_closed(std::chrono::milliseconds timeout) {
     if (!ec) continue;  // data: keep reading until the server closes
     return ec != beast::error::timeout;
   }
+}
+
+std::string read_text(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+std::size_t count_of(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
 }
 
 void ServedTest::SetUp() {

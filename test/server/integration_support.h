@@ -45,6 +45,12 @@ struct CommandResult {
 // Runs `command` through /bin/sh.
 CommandResult run_command(const std::string& command);
 
+// The whole content of a file; empty when it cannot be read.
+std::string read_text(const std::filesystem::path& file);
+
+// How many times `needle` occurs in `text`.
+std::size_t count_of(const std::string& text, const std::string& needle);
+
 // Runs certs/gen-certs.sh into `dir`; returns its stdout's last line (the caBundle).
 std::string generate_certs(const std::filesystem::path& dir);
 
