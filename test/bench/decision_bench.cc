@@ -32,6 +32,7 @@
 #include <string>
 #include <string_view>
 
+#include "admission_review.h"
 #include "decision.h"
 #include "policy.h"
 #include "routes.h"
@@ -108,35 +109,11 @@ feast::AdmissionInput admission_input(const json& document) {
   return input;
 }
 
-std::string base64(std::string_view bytes) {
-  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 2 < bytes.size(); i += 3) {
-    unsigned n = (static_cast<unsigned char>(bytes[i]) << 16) |
-                 (static_cast<unsigned char>(bytes[i + 1]) << 8) | static_cast<unsigned char>(bytes[i + 2]);
-    out += alphabet[n >> 18];
-    out += alphabet[(n >> 12) & 63];
-    out += alphabet[(n >> 6) & 63];
-    out += alphabet[n & 63];
-  }
-  if (i < bytes.size()) {
-    unsigned n = static_cast<unsigned char>(bytes[i]) << 16;
-    if (i + 1 < bytes.size()) n |= static_cast<unsigned char>(bytes[i + 1]) << 8;
-    out += alphabet[n >> 18];
-    out += alphabet[(n >> 12) & 63];
-    out += i + 1 < bytes.size() ? alphabet[(n >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
-
 // The AdmissionReview response for a decision, shaped as the server answers.
 std::string response_body(const json& document, const feast::Decision& decision) {
   json response = {{"uid", document.at("request").value("uid", "")}, {"allowed", decision.allowed}};
   if (!decision.patch.empty()) {
-    response["patch"] = base64(decision.patch.dump());
+    response["patch"] = feast::base64_encode(decision.patch.dump());
     response["patchType"] = "JSONPatch";
   }
   if (!decision.warnings.empty()) response["warnings"] = decision.warnings;
