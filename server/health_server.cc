@@ -67,7 +67,7 @@ class PlainSession : public std::enable_shared_from_this<PlainSession> {
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
   }
 
-  beast::basic_stream<tcp, ConnectionStrand> stream_;
+  beast::basic_stream<tcp, ConnectionExecutor> stream_;
   const PlainRoutes& routes_;
   beast::flat_buffer buffer_;
   http::request_parser<http::empty_body> parser_;
@@ -80,7 +80,13 @@ bool HealthProbe::ready() const {
   return certificates->current() != nullptr && !stopping->load() && (!caches_ready || caches_ready());
 }
 
-bool HealthProbe::alive() const { return heartbeat == nullptr || heartbeat->age() <= max_heartbeat_age; }
+bool HealthProbe::alive() const {
+  if (heartbeats == nullptr) return true;
+  for (const Heartbeat& heartbeat : *heartbeats) {
+    if (heartbeat.age() > max_heartbeat_age) return false;
+  }
+  return true;
+}
 
 PlainRoutes health_routes(const HealthProbe& probe) {
   return [&probe](std::string_view path) {

@@ -1,9 +1,9 @@
 // The plain-HTTP ports: the kubelet's probes on the health port and Prometheus's scrape
 // on the metrics port share one small session (GET or HEAD, one request per connection).
 //
-// /healthz answers 200 while the event loop is alive: the control strand stamps a
-// heartbeat on every tick (twice a second), and a heartbeat older than
-// HealthProbe::max_heartbeat_age (a stuck loop) answers 503. /readyz answers 200 only
+// /healthz answers 200 while every event loop is alive: on every tick (twice a second)
+// the control loop stamps its own heartbeat and posts a stamp to each other loop, and a
+// heartbeat older than HealthProbe::max_heartbeat_age (a stuck loop) answers 503. /readyz answers 200 only
 // while a serving certificate is loaded, the caches are synced and the server is not
 // shutting down.
 #pragma once
@@ -14,6 +14,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "connection_socket.h"
 
@@ -22,7 +23,7 @@ namespace feast {
 class CertificateReloader;
 class Metrics;
 
-// The event loop's heartbeat: steady-clock time of the last tick.
+// An event loop's heartbeat: steady-clock time of the last tick it ran.
 class Heartbeat {
  public:
   Heartbeat() { beat(); }
@@ -41,7 +42,7 @@ class Heartbeat {
 struct HealthProbe {
   const CertificateReloader* certificates = nullptr;  // outlives every session
   const std::atomic<bool>* stopping = nullptr;        // SIGTERM received; outlives every session
-  const Heartbeat* heartbeat = nullptr;               // outlives every session
+  const std::vector<Heartbeat>* heartbeats = nullptr;  // one per event loop; outlives every session
   std::chrono::steady_clock::duration max_heartbeat_age = std::chrono::seconds(5);
   std::function<bool()> caches_ready;                 // Secret/Namespace caches synced
   bool ready() const;

@@ -43,7 +43,7 @@ bool has_warnings(std::string_view body) {
   return false;
 }
 
-using Stream = beast::basic_stream<tcp, ConnectionStrand>;
+using Stream = beast::basic_stream<tcp, ConnectionExecutor>;
 
 class HttpsSession : public DrainableConnection,
                      public std::enable_shared_from_this<HttpsSession> {

@@ -13,9 +13,10 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
 std::shared_ptr<Listener> Listener::open(net::io_context& io, const tcp::endpoint& endpoint,
-                                         std::string name, OnAccept on_accept,
+                                         std::string name, Place place, OnAccept on_accept,
                                          std::string& error) {
-  auto listener = std::make_shared<Listener>(io, std::move(name), std::move(on_accept));
+  auto listener =
+      std::make_shared<Listener>(io, std::move(name), std::move(place), std::move(on_accept));
   boost::system::error_code ec;
   tcp::acceptor& acceptor = listener->acceptor_;
   acceptor.open(endpoint.protocol(), ec);
@@ -31,9 +32,9 @@ std::shared_ptr<Listener> Listener::open(net::io_context& io, const tcp::endpoin
   return listener;
 }
 
-Listener::Listener(net::io_context& io, std::string name, OnAccept on_accept)
-    : io_(io),
-      name_(std::move(name)),
+Listener::Listener(net::io_context& io, std::string name, Place place, OnAccept on_accept)
+    : name_(std::move(name)),
+      place_(std::move(place)),
       on_accept_(std::move(on_accept)),
       acceptor_(net::make_strand(io)),
       backoff_(acceptor_.get_executor()) {}
@@ -53,7 +54,7 @@ void Listener::stop() {
 
 void Listener::do_accept() {
   if (!acceptor_.is_open()) return;
-  acceptor_.async_accept(net::make_strand(io_),
+  acceptor_.async_accept(place_().get_executor(),
                          boost::beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
 }
 

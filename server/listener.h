@@ -1,5 +1,5 @@
-// A TCP acceptor that hands each accepted socket, on its own strand, to a callback.
-// Shared by the HTTPS admission port and the plain health port.
+// A TCP acceptor that hands each accepted socket, bound to the event loop `place` picks,
+// to a callback. Shared by the HTTPS admission port and the plain health and metrics ports.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
@@ -15,14 +15,16 @@ namespace feast {
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
   using OnAccept = std::function<void(ConnectionSocket)>;
+  using Place = std::function<boost::asio::io_context&()>;
 
   // Binds and listens; null with `error` set when the port cannot be bound.
   static std::shared_ptr<Listener> open(boost::asio::io_context& io,
                                         const boost::asio::ip::tcp::endpoint& endpoint,
-                                        std::string name, OnAccept on_accept,
+                                        std::string name, Place place, OnAccept on_accept,
                                         std::string& error);
 
-  Listener(boost::asio::io_context& io, std::string name, OnAccept on_accept);
+  // The acceptor runs on `io`; each accepted connection on the loop place() returns.
+  Listener(boost::asio::io_context& io, std::string name, Place place, OnAccept on_accept);
 
   void run();
   // Stops accepting; safe from any thread. Accepted connections are not affected.
@@ -33,8 +35,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
   void do_accept();
   void on_accept(boost::system::error_code ec, ConnectionSocket socket);
 
-  boost::asio::io_context& io_;
   std::string name_;
+  Place place_;
   OnAccept on_accept_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer backoff_;

@@ -9,11 +9,11 @@
 #include <boost/asio/strand.hpp>
 #include <csignal>
 #include <cstdlib>
-#include <thread>
 #include <vector>
 
 #include "certificate_reloader.h"
 #include "connection_registry.h"
+#include "event_loops.h"
 #include "health_server.h"
 #include "https_session.h"
 #include "json_log.h"
@@ -38,7 +38,7 @@ constexpr std::string_view kWebhookPaths[] = {
     "/validate-feast-dev-v1alpha1-featurestore",
 };
 
-// Lifecycle steps that run on the control strand: the once-a-second tick (heartbeat,
+// Lifecycle steps that run on the control strand: the twice-a-second tick (heartbeats,
 // certificate and file polling, readiness changes) and shutdown.
 class ServerLifecycle {
  public:
@@ -47,12 +47,13 @@ class ServerLifecycle {
     std::atomic<bool>& shutting_down;  // listener closed, no more keep-alive
   };
 
-  ServerLifecycle(net::io_context& io, CertificateReloader& certificates,
+  ServerLifecycle(EventLoops& loops, CertificateReloader& certificates,
                   ConnectionRegistry& registry, Flags flags, const HealthProbe& probe,
-                  Heartbeat& heartbeat, std::chrono::milliseconds shutdown_delay,
+                  std::vector<Heartbeat>& heartbeats, std::chrono::milliseconds shutdown_delay,
                   std::vector<std::function<void()>> periodic)
       : periodic_(std::move(periodic)),
-        control_(net::make_strand(io)),
+        loops_(loops),
+        control_(net::make_strand(loops.control())),
         tick_timer_(control_),
         drain_timer_(control_),
         signals_(control_, SIGINT, SIGTERM),
@@ -60,7 +61,7 @@ class ServerLifecycle {
         registry_(registry),
         flags_(flags),
         probe_(probe),
-        heartbeat_(heartbeat),
+        heartbeats_(heartbeats),
         shutdown_delay_(shutdown_delay) {}
 
   void start(std::vector<std::shared_ptr<Listener>> listeners) {
@@ -82,7 +83,7 @@ class ServerLifecycle {
     tick_timer_.expires_after(kTickInterval);
     tick_timer_.async_wait([this](boost::system::error_code ec) {
       if (ec || finished_) return;
-      heartbeat_.beat();
+      beat_all();
       if (!flags_.stopping) {
         certificates_.reload_if_changed();
         certificates_.warn_if_expiring(std::chrono::system_clock::now());
@@ -91,6 +92,14 @@ class ServerLifecycle {
       }
       schedule_tick();
     });
+  }
+
+  // Loop 0 is this one; each other loop stamps its heartbeat when it gets to the post.
+  void beat_all() {
+    heartbeats_.front().beat();
+    for (std::size_t i = 1; i < heartbeats_.size(); ++i) {
+      net::post(loops_.at(i), [&heartbeat = heartbeats_[i]] { heartbeat.beat(); });
+    }
   }
 
   // Logs "ready" when /readyz turns true (certificate and caches), and the reverse.
@@ -157,6 +166,7 @@ class ServerLifecycle {
   }
 
   std::vector<std::function<void()>> periodic_;
+  EventLoops& loops_;
   net::strand<net::io_context::executor_type> control_;
   net::steady_timer tick_timer_;
   net::steady_timer drain_timer_;
@@ -165,7 +175,7 @@ class ServerLifecycle {
   ConnectionRegistry& registry_;
   Flags flags_;
   const HealthProbe& probe_;
-  Heartbeat& heartbeat_;
+  std::vector<Heartbeat>& heartbeats_;  // one per loop, in the order of loops_
   std::chrono::milliseconds shutdown_delay_;
   std::vector<std::shared_ptr<Listener>> listeners_;  // admission first
   bool ready_ = false;
@@ -183,15 +193,16 @@ int run_server(const ServerOptions& options, const AdmissionState& state, Server
     return 1;
   }
   const unsigned threads = std::max(1u, options.threads);
-  net::io_context io(static_cast<int>(threads));
+  EventLoops loops(threads);
+  net::io_context& io = loops.control();
 
   CertificateReloader certificates(options.cert_dir);
   certificates.reload_if_changed();
   ConnectionRegistry registry;
   std::atomic<bool> stopping{false};
   std::atomic<bool> shutting_down{false};
-  Heartbeat heartbeat;
-  const HealthProbe probe{&certificates, &stopping, &heartbeat, std::chrono::seconds(5),
+  std::vector<Heartbeat> heartbeats(loops.size());
+  const HealthProbe probe{&certificates, &stopping, &heartbeats, std::chrono::seconds(5),
                           std::move(hooks.caches_ready)};
 
   Metrics metrics;
@@ -207,12 +218,13 @@ int run_server(const ServerOptions& options, const AdmissionState& state, Server
   const HttpsSessionContext session_context{&state, &registry, &metrics, &shutting_down, options.limits};
   const PlainRoutes health_answers = health_routes(probe);
   const PlainRoutes metrics_answers = metrics_routes(metrics);
-  ServerLifecycle lifecycle(io, certificates, registry, {stopping, shutting_down}, probe, heartbeat,
+  ServerLifecycle lifecycle(loops, certificates, registry, {stopping, shutting_down}, probe, heartbeats,
                             options.shutdown_delay, std::move(hooks.periodic));
 
   std::string error;
   auto https = Listener::open(
       io, tcp::endpoint(address, options.port), "admission",
+      [&loops]() -> net::io_context& { return loops.next(); },
       [&](ConnectionSocket socket) {
         // No valid certificate yet: refuse by closing; the kubelet sees us not ready.
         if (auto tls = certificates.current()) {
@@ -227,8 +239,13 @@ int run_server(const ServerOptions& options, const AdmissionState& state, Server
     return 1;
   }
   auto plain_listener = [&](unsigned short port, const char* name, const PlainRoutes& routes) {
+    // Probes and scrapes, rare and small, are accepted and answered on the last loop: with
+    // more than one, a stalled control loop (a hung volume under a watched file) still
+    // gets its /healthz 503 (the control loop's heartbeat is then old).
+    net::io_context& probe_loop = loops.at(loops.size() - 1);
     return Listener::open(
-        io, tcp::endpoint(address, port), name,
+        probe_loop, tcp::endpoint(address, port), name,
+        [&probe_loop]() -> net::io_context& { return probe_loop; },
         [&routes](ConnectionSocket socket) { start_plain_session(std::move(socket), routes); }, error);
   };
   auto health = plain_listener(options.health_port, "health", health_answers);
@@ -256,11 +273,7 @@ int run_server(const ServerOptions& options, const AdmissionState& state, Server
              {"shutdownDelayMs", options.shutdown_delay.count()}});
   lifecycle.start({https, health, metrics_listener});
 
-  std::vector<std::thread> pool;
-  pool.reserve(threads - 1);
-  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
-  io.run();
-  for (std::thread& thread : pool) thread.join();
+  loops.run();
   return 0;
 }
 

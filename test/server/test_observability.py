@@ -530,8 +530,8 @@ class GracefulShutdown(unittest.TestCase):
 class Liveness(unittest.TestCase):
 
     def test_a_stalled_event_loop_fails_healthz(self):
-        """The policy file becomes a FIFO: reading it blocks the control strand (a hung
-        volume would); /healthz, answered by the other I/O thread, turns 503."""
+        """The policy file becomes a FIFO: reading it blocks the control loop (a hung
+        volume would); /healthz, answered by the other event loop, turns 503."""
         ws = Workspace.setup()
         policy = os.path.join(ws.tmp, "stall-policy.yaml")
         with open(policy, "w") as f:
