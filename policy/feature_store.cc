@@ -165,8 +165,21 @@ const SchemaNode& object_schema() {
   return root;
 }
 
-void check(const json& value, const SchemaNode& node, const FieldPath& path, ErrorList& out) {
+// The path of the node being checked, as links to its parents: the FieldPath text is only
+// built for a node that fails (most requests have none), not for every node visited.
+struct PathLink {
+  const PathLink* parent;
+  std::string_view key;
+};
+
+FieldPath field_path(const PathLink& link) {
+  if (link.parent == nullptr) return FieldPath(link.key);
+  return field_path(*link.parent).child(link.key);
+}
+
+void check(const json& value, const SchemaNode& node, const PathLink& link, ErrorList& out) {
   if (!has_kind(value, node.kind)) {
+    const FieldPath path = field_path(link);
     const std::string type(json_type_name(value));
     out.push_back(invalid(path, type,
                           path.str() + " in body must be of type " + std::string(kind_name(node.kind)) +
@@ -176,7 +189,7 @@ void check(const json& value, const SchemaNode& node, const FieldPath& path, Err
   }
   for (const auto& child : node.children) {
     const json* v = member(&value, child.key);
-    if (v != nullptr) check(*v, child, path.child(child.key), out);
+    if (v != nullptr) check(*v, child, PathLink{&link, child.key}, out);
   }
 }
 
@@ -191,7 +204,7 @@ ErrorList schema_errors(const json& object) {
   }
   for (const auto& child : root.children) {
     const json* v = member(&object, child.key);
-    if (v != nullptr) check(*v, child, FieldPath(child.key), out);
+    if (v != nullptr) check(*v, child, PathLink{nullptr, child.key}, out);
   }
   return out;
 }
