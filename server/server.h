@@ -30,7 +30,7 @@ struct ServerOptions {
 };
 
 // What the process around the server adds: readiness of the caches it fills, and work
-// polled twice a second on the control strand (policy and label file reloads).
+// polled twice a second on the control loop (policy and label file reloads).
 struct ServerHooks {
   std::function<bool()> caches_ready;
   std::vector<std::function<void()>> periodic;
