@@ -3,9 +3,9 @@
 //
 // /healthz answers 200 while every event loop is alive: on every tick (twice a second)
 // the control loop stamps its own heartbeat and posts a stamp to each other loop, and a
-// heartbeat older than HealthProbe::max_heartbeat_age (a stuck loop) answers 503. /readyz answers 200 only
-// while a serving certificate is loaded, the caches are synced and the server is not
-// shutting down.
+// heartbeat older than HealthProbe::max_heartbeat_age (a stuck loop) answers 503.
+// /readyz answers 200 only while a serving certificate is loaded, the caches are synced
+// and the server is not shutting down.
 #pragma once
 
 #include <atomic>

@@ -529,6 +529,20 @@ class GracefulShutdown(unittest.TestCase):
 
 class Liveness(unittest.TestCase):
 
+    def test_an_idle_server_with_two_loops_stays_alive_past_the_heartbeat_limit(self):
+        """With --threads 2 the second loop only beats when the control loop's tick posts
+        it a stamp; an idle server must keep /healthz 200 beyond the 5 s heartbeat limit."""
+        ws = Workspace.setup()
+        server = Server(ws.tmp, ws.certs)
+        try:
+            server.wait_ready()
+            deadline = time.monotonic() + 6.5
+            while time.monotonic() < deadline:
+                self.assertEqual(server.get(server.health_port, "/healthz"), (200, "ok\n"))
+                time.sleep(0.5)
+        finally:
+            server.stop()
+
     def test_a_stalled_event_loop_fails_healthz(self):
         """The policy file becomes a FIFO: reading it blocks the control loop (a hung
         volume would); /healthz, answered by the other event loop, turns 503."""
