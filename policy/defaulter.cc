@@ -2,6 +2,7 @@
 
 #include "feature_store.h"
 #include "json_patch.h"
+#include "json_paths.h"
 
 namespace feast {
 
@@ -161,6 +162,18 @@ void default_component(Writer& w, json& work, Component c, const json* old_objec
   fill_file(w, c, join(at, {"file"}), json(*file), find(old_persistence, {"file", "pvc"}), defaults.of(c));
 }
 
+// What defaulting reads and writes: each component's persistence, whether it is deployed
+// (component_deployed) and the remote registry (feastRef).
+const PathTree& worked_paths() {
+  static const PathTree tree = [] {
+    std::vector<JsonTokens> paths{{"spec", "services", "onlineStore", "disabled"},
+                                  {"spec", "services", "registry", "remote"}};
+    for (Component c : kComponents) paths.push_back(persistence_tokens(c));
+    return PathTree(paths);
+  }();
+  return tree;
+}
+
 }  // namespace
 
 Defaulting default_persistence(const json& object, const json* old_object, std::string_view ns,
@@ -169,9 +182,8 @@ Defaulting default_persistence(const json& object, const json* old_object, std::
   if (!schema_errors(object).empty()) return out;
   if (old_object && (!old_object->is_object() || !schema_errors(*old_object).empty())) old_object = nullptr;
 
-  // Work on a copy of spec only: metadata and status are never touched.
-  json work = json::object();
-  if (const json* spec = member(&object, "spec")) work["spec"] = *spec;
+  // Work on a copy of the parts of spec that defaulting reads and writes, not of all of it.
+  json work = copy_along(object, worked_paths());
   JsonPatch patch;
   Writer w(work, patch, out.fields);
 
