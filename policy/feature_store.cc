@@ -77,6 +77,30 @@ bool component_deployed(const json& object, Component c) {
   return false;
 }
 
+const PathTree& read_paths() {
+  static const PathTree tree = [] {
+    std::vector<JsonTokens> paths{{"metadata", "name"},
+                                  {"metadata", "namespace"},
+                                  {"metadata", "deletionTimestamp"},
+                                  {"spec", "replicas"},
+                                  {"spec", "services", "scaling"},
+                                  {"spec", "services", "onlineStore", "disabled"},
+                                  {"spec", "services", "registry", "remote"}};
+    for (Component c : kComponents) {
+      paths.push_back(persistence_tokens(c));
+      for (const char* list : {"env", "envFrom"}) {
+        JsonTokens at = component_tokens(c);
+        at.insert(at.end(), {"server", list});
+        paths.push_back(std::move(at));
+      }
+    }
+    // The ui container's env sits on services.ui itself; the schema also types ui.server.
+    for (const char* key : {"env", "envFrom", "server"}) paths.push_back({"spec", "services", "ui", key});
+    return PathTree(paths);
+  }();
+  return tree;
+}
+
 bool valid_mount_path(std::string_view path) {
   return path.starts_with('/') && path.find(':') == std::string_view::npos;
 }

@@ -10,6 +10,7 @@
 
 #include "field_error.h"
 #include "json_patch.h"
+#include "json_paths.h"
 #include "store_types.h"
 
 namespace feast {
@@ -39,6 +40,13 @@ bool component_deployed(const nlohmann::json& object, Component c);
 
 // pvc.mountPath as the CRD pattern ^/[^:]*$ has it: absolute, no ':'.
 bool valid_mount_path(std::string_view path);
+
+// Every member of a FeatureStore that the rules (decide(), default_persistence()) read, as
+// paths from the object's root; below a path's end everything counts as read. The object
+// cut down to these paths (copy_along) gets the same decision as the whole object, which
+// lets the server convert only them (test/server/read_paths_test.cc checks it on every
+// fixture). A rule that reads another member must add it here.
+const PathTree& read_paths();
 
 // Fields the rules read or write that hold the wrong JSON type, reported the way the
 // API server's schema validation reports them (FieldValueInvalid).

@@ -9,6 +9,8 @@
 #include <simdjson.h>
 #include <vector>
 
+#include "feature_store.h"
+
 namespace feast {
 namespace {
 
@@ -43,10 +45,10 @@ bool optional_object(const json& parent, const char* key, const json*& out) {
 namespace {
 
 // The fast path: simdjson reads the body and only the members the rules read are built
-// as nlohmann::json (see kept_member / pruned_object). It answers only bodies that the
-// reference path below would accept; for anything else (invalid JSON, a member of the
-// wrong type, JSON simdjson refuses but nlohmann accepts such as a UTF-8 BOM, integers
-// beyond 64 bits or nesting deeper than 1024) it gives up and the reference path decides,
+// as nlohmann::json (see kept_json). It answers only bodies that the reference path below
+// would accept; for anything else (invalid JSON, a member of the wrong type, JSON simdjson
+// refuses but nlohmann accepts such as a UTF-8 BOM, integers beyond 64 bits or nesting
+// deeper than 1024) it gives up and the reference path decides,
 // so every refusal and its message come from one place. Duplicate keys: the last one
 // wins, as in nlohmann::json::parse.
 namespace dom = simdjson::dom;
@@ -90,33 +92,17 @@ json to_json(dom::element e) {
   return json(nullptr);
 }
 
-// What decide() reads of request.object and request.oldObject (policy/: member() and
-// find() calls): metadata.name, metadata.namespace, metadata.deletionTimestamp and the
-// whole spec. labels, apiVersion and kind are kept for the logs and future rules; the
-// large rest (managedFields, annotations such as last-applied-configuration, status) is
-// not converted. A rule that reads another member must add it here.
-bool kept_member(std::string_view key) {
-  return key == "spec" || key == "metadata" || key == "apiVersion" || key == "kind";
-}
-
-bool kept_metadata_member(std::string_view key) {
-  return key == "name" || key == "namespace" || key == "deletionTimestamp" || key == "labels";
-}
-
-json pruned_object(dom::object object) {
+// request.object and request.oldObject are converted only along what the rules read
+// (feast::read_paths(): metadata.name, namespace and deletionTimestamp, persistence, the
+// containers' env, ...); the large rest (managedFields, annotations such as
+// last-applied-configuration, status, most of spec) is not converted.
+json kept_json(dom::element e, const PathTree& kept) {
+  if (kept.whole() || e.type() != element_type::OBJECT) return to_json(e);
   json out = json::object();
   auto& members = out.get_ref<json::object_t&>();
-  for (dom::key_value_pair field : object) {
-    if (!kept_member(field.key)) continue;
-    if (field.key == "metadata" && field.value.type() == element_type::OBJECT) {
-      json metadata = json::object();
-      auto& kept = metadata.get_ref<json::object_t&>();
-      for (dom::key_value_pair meta : dom::object(field.value)) {
-        if (kept_metadata_member(meta.key)) kept.insert_or_assign(std::string(meta.key), to_json(meta.value));
-      }
-      members.insert_or_assign("metadata", std::move(metadata));
-    } else {
-      members.insert_or_assign(std::string(field.key), to_json(field.value));
+  for (dom::key_value_pair field : dom::object(e)) {
+    if (const PathTree* below = kept.child(field.key)) {
+      members.insert_or_assign(std::string(field.key), kept_json(field.value, *below));
     }
   }
   return out;
@@ -198,11 +184,11 @@ std::unique_ptr<AdmissionReviewRequest> decode_fast(const dom::element& root) {
   for (const auto& e : {object, old_object}) {
     if (!is_null(e) && e->type() != element_type::OBJECT) return nullptr;
   }
-  // The document holds only the pruned objects; input points into it.
+  // The document holds only the cut-down objects; input points into it.
   json& document = review->document;
   document = json::object();
-  if (!is_null(object)) input.object = &(document["object"] = pruned_object(dom::object(*object)));
-  if (!is_null(old_object)) input.old_object = &(document["oldObject"] = pruned_object(dom::object(*old_object)));
+  if (!is_null(object)) input.object = &(document["object"] = kept_json(*object, read_paths()));
+  if (!is_null(old_object)) input.old_object = &(document["oldObject"] = kept_json(*old_object, read_paths()));
   return review;
 }
 

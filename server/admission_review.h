@@ -14,9 +14,9 @@ namespace feast {
 
 // A decoded AdmissionReview request. It owns the decoded JSON; `input` points into it,
 // so the object is neither copyable nor movable. `document` holds what the rules read: on
-// the fast path (simdjson) only request.object and request.oldObject, each pruned to
-// apiVersion, kind, metadata.{name,namespace,deletionTimestamp,labels} and spec; bodies
-// the fast path does not take are parsed whole with nlohmann::json.
+// the fast path (simdjson) only request.object and request.oldObject, each cut down to
+// feast::read_paths() (see policy/feature_store.h); bodies the fast path does not take
+// are parsed whole with nlohmann::json.
 struct AdmissionReviewRequest {
   std::string api_version;  // "admission.k8s.io/v1" or "admission.k8s.io/v1beta1"
   std::string uid;

@@ -1,9 +1,11 @@
 // Fuzz target: the webhook's data path, bytes -> AdmissionReview -> decision -> response
-// bytes, for both webhooks with the built-in policy. The mutating patch must apply to the
-// object it was computed for, and the patched object is validated as the API server would.
+// bytes, for both webhooks with the built-in policy. The decisions must be those of the
+// whole objects; the mutating patch must apply to the object it was computed for, and the
+// patched object is validated as the API server would.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -36,6 +38,38 @@ const feast::Policy& policy() {
   return builtin;
 }
 
+bool same(const feast::Decision& a, const feast::Decision& b) {
+  auto texts = [](const feast::ErrorList& errors) {
+    std::vector<std::string> out;
+    for (const auto& e : errors) out.push_back(e.text());
+    return out;
+  };
+  return a.allowed == b.allowed && a.patch == b.patch && a.warnings == b.warnings &&
+         a.message == b.message && texts(a.causes) == texts(b.causes) && a.rules_hit == b.rules_hit;
+}
+
+// On the fast path the rules decide on objects cut down to what they read
+// (feast::read_paths()); the whole objects, as nlohmann parses the body, must get the same
+// decisions.
+void check_same_as_whole(std::string_view body, const feast::AdmissionInput& input,
+                         const feast::Decision& mutate, const feast::Decision& validate) {
+  const nlohmann::json doc = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object() || !doc.contains("request") || !doc["request"].is_object()) return;
+  const nlohmann::json& request = doc["request"];
+  auto object_at = [&](const char* key) -> const nlohmann::json* {
+    auto it = request.find(key);
+    return it == request.end() || !it->is_object() ? nullptr : &*it;
+  };
+  feast::AdmissionInput whole = input;
+  whole.object = object_at("object");
+  whole.old_object = object_at("oldObject");
+  if ((whole.object == nullptr) != (input.object == nullptr)) __builtin_trap();
+  if (!same(feast::decide(feast::Webhook::Mutate, whole, policy()), mutate) ||
+      !same(feast::decide(feast::Webhook::Validate, whole, policy()), validate)) {
+    __builtin_trap();
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -48,6 +82,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)feast::encode_admission_response(review, mutate);
   const feast::Decision validate = feast::decide(feast::Webhook::Validate, review.input, policy());
   (void)feast::encode_admission_response(review, validate);
+  check_same_as_whole(body, review.input, mutate, validate);
 
   if (review.input.object != nullptr && mutate.patch.is_array() && !mutate.patch.empty() &&
       depth_of(*review.input.object) <= kHarnessMaxDepth) {
