@@ -192,13 +192,17 @@ std::unique_ptr<AdmissionReviewRequest> decode_fast(const dom::element& root) {
   return review;
 }
 
-// simdjson reads SIMDJSON_PADDING bytes past the end: copy the body into a padded buffer.
+// simdjson reads SIMDJSON_PADDING bytes past the end: a body that the caller did not pad
+// is copied into a padded buffer first.
+static_assert(kBodyPadding >= simdjson::SIMDJSON_PADDING);
+
 struct PaddedParser {
   dom::parser parser;
   std::unique_ptr<char[]> buffer;
   std::size_t capacity = 0;
 
-  simdjson::simdjson_result<dom::element> parse(std::string_view body) {
+  simdjson::simdjson_result<dom::element> parse(std::string_view body, bool padded) {
+    if (padded) return parser.parse(body.data(), body.size(), /*realloc_if_needed=*/false);
     if (!buffer || capacity < body.size()) {
       buffer = std::make_unique<char[]>(body.size() + simdjson::SIMDJSON_PADDING);
       capacity = body.size();
@@ -209,18 +213,18 @@ struct PaddedParser {
   }
 };
 
-std::unique_ptr<AdmissionReviewRequest> try_decode_fast(std::string_view body) {
-  auto decode = [](PaddedParser& padded, std::string_view bytes) -> std::unique_ptr<AdmissionReviewRequest> {
+std::unique_ptr<AdmissionReviewRequest> try_decode_fast(std::string_view body, bool padded) {
+  auto decode = [&](PaddedParser& parser) -> std::unique_ptr<AdmissionReviewRequest> {
     dom::element root;
-    if (padded.parse(bytes).get(root) != simdjson::SUCCESS) return nullptr;
+    if (parser.parse(body, padded).get(root) != simdjson::SUCCESS) return nullptr;
     return decode_fast(root);
   };
   if (body.size() <= kReusedParserMaxBytes) {
     thread_local PaddedParser reused;
-    return decode(reused, body);
+    return decode(reused);
   }
   PaddedParser once;
-  return decode(once, body);
+  return decode(once);
 }
 
 // The reference decoder: nlohmann::json::parse of the whole body, every check with its
@@ -308,8 +312,8 @@ DecodeResult decode_reference(std::string_view body) {
 
 }  // namespace
 
-DecodeResult decode_admission_review(std::string_view body) {
-  if (auto review = try_decode_fast(body)) return DecodeResult{std::move(review), {}};
+DecodeResult decode_admission_review(std::string_view body, bool padded) {
+  if (auto review = try_decode_fast(body, padded)) return DecodeResult{std::move(review), {}};
   return decode_reference(body);
 }
 

@@ -3,6 +3,7 @@
 // request's apiVersion and echoes request.uid, as kube-apiserver requires.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -33,11 +34,16 @@ struct DecodeResult {
   std::string error;                               // short reason for the 400 answer
 };
 
+// Bytes a caller may keep readable and initialised after the body (`padded`): the body is
+// then parsed where it lies instead of being copied into a padded buffer first.
+inline constexpr std::size_t kBodyPadding = 64;
+
 // Parses a request body. Anything that is not an AdmissionReview request (bad JSON, an
 // unknown apiVersion or kind, no `request`, a field of the wrong JSON type) is an error.
 // Which parser read the body is invisible here: the same bodies are accepted, with the
 // same error messages, and `input` reads the same for every member the rules read.
-DecodeResult decode_admission_review(std::string_view body);
+// `padded`: body.data() is followed by kBodyPadding initialised bytes (of any value).
+DecodeResult decode_admission_review(std::string_view body, bool padded = false);
 
 // The AdmissionReview response for `decision`: allowed, a base64 JSONPatch when the patch
 // is non-empty, warnings, auditAnnotations, and when denied a Status shaped like

@@ -92,7 +92,7 @@ HttpAnswer answer_admission(const HttpRequestView& request, const DecisionContex
   }
   // A bug in a rule or in the codec must cost one request, not the server.
   try {
-    DecodeResult decoded = decode_admission_review(request.body);
+    DecodeResult decoded = decode_admission_review(request.body, request.body_padded);
     if (!decoded.review) return plain_answer(400, std::move(decoded.error));
     const AdmissionReviewRequest& review = *decoded.review;
     const Decision decision = decide(route->webhook, review.input, context);

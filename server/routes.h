@@ -44,6 +44,7 @@ struct HttpRequestView {
   std::string_view target;        // "/validate-feast-dev-v1-featurestore?timeout=10s"
   std::string_view content_type;  // the Content-Type header, empty when absent
   std::string_view body;
+  bool body_padded = false;  // body is followed by kBodyPadding (admission_review.h) initialised bytes
 };
 
 // A short text/plain answer such as 404 "no such route".

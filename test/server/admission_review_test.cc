@@ -65,6 +65,26 @@ TEST(DecodeAdmissionReview, ReadsEveryRequestFieldTheRulesUse) {
   EXPECT_EQ(*r.input.old_object, body["request"]["oldObject"]);
 }
 
+// A caller that keeps kBodyPadding bytes after the body has it parsed in place: the same
+// review comes out, and the bytes after the body are not read as JSON.
+TEST(DecodeAdmissionReview, PaddedBodyDecodesAsTheCopiedOne) {
+  const std::string body = review().dump();
+  for (char filler : {'\0', '}', ' '}) {
+    std::string padded = body + std::string(kBodyPadding, filler);
+    DecodeResult in_place = decode_admission_review(std::string_view(padded.data(), body.size()), true);
+    DecodeResult copied = decode_admission_review(body);
+    ASSERT_NE(in_place.review, nullptr) << in_place.error;
+    ASSERT_NE(copied.review, nullptr) << copied.error;
+    EXPECT_EQ(in_place.review->uid, copied.review->uid);
+    EXPECT_EQ(*in_place.review->input.object, *copied.review->input.object);
+    EXPECT_EQ(*in_place.review->input.old_object, *copied.review->input.old_object);
+  }
+  std::string truncated = body.substr(0, body.size() - 1) + std::string(kBodyPadding, '}');
+  DecodeResult bad = decode_admission_review(std::string_view(truncated.data(), body.size() - 1), true);
+  EXPECT_EQ(bad.review, nullptr);
+  EXPECT_EQ(bad.error, "request body is not valid JSON");
+}
+
 TEST(DecodeAdmissionReview, AcceptsV1beta1) {
   DecodeResult decoded = decode_admission_review(review("admission.k8s.io/v1beta1").dump());
   ASSERT_NE(decoded.review, nullptr) << decoded.error;
