@@ -42,7 +42,7 @@ std::vector<json> feature_stores() {
 // registry of check/unresolved-var.yaml uses ${DB_PASSWORD} from its Secret, and each
 // variant provides it from another container's env or envFrom (a cut that lost one would
 // report it unresolved); replicas and autoscaling need DB stores (V9); an object being
-// deleted gets no defaults on UPDATE; metadata.namespace must be a string.
+// deleted gets no defaults on UPDATE; metadata.namespace and ui.server.env have a schema type.
 std::vector<json> variants(const json& unresolved, const json& ephemeral) {
   const json by_value = json::array({{{"name", "DB_PASSWORD"}, {"value", "x"}}});
   const json by_config_map = json::array({{{"prefix", "DB_"}, {"configMapRef", {{"name", "db"}}}}});
@@ -58,7 +58,8 @@ std::vector<json> variants(const json& unresolved, const json& ephemeral) {
   const std::pair<const char*, json> set[] = {{"/spec/replicas", 3},
                                               {"/spec/services/scaling/autoscaling", {{"minReplicas", 2}}},
                                               {"/metadata/deletionTimestamp", "2026-01-01T00:00:00Z"},
-                                              {"/metadata/namespace", 7}};  // a schema error
+                                              {"/metadata/namespace", 7},  // schema errors
+                                              {"/spec/services/ui/server/env", "A=1"}};
   for (const auto& [member, value] : set) {
     json variant = ephemeral;
     variant[json::json_pointer(member)] = value;
@@ -97,7 +98,7 @@ std::vector<std::string> texts(const ErrorList& errors) {
 
 void expect_same(const Decision& cut, const Decision& whole, const std::string& what) {
   EXPECT_EQ(cut.allowed, whole.allowed) << what;
-  EXPECT_EQ(cut.patch, whole.patch) << what;
+  EXPECT_EQ(cut.patch.dump(), whole.patch.dump()) << what;  // gtest cannot print a json
   EXPECT_EQ(cut.warnings, whole.warnings) << what;
   EXPECT_EQ(cut.audit_annotations, whole.audit_annotations) << what;
   EXPECT_EQ(cut.code, whole.code) << what;
@@ -147,7 +148,7 @@ TEST(ReadPaths, CutDownObjectsGetTheDecisionsOfTheWholeOnes) {
         ASSERT_NE(decoded.review, nullptr) << decoded.error;
         const AdmissionInput& cut = decoded.review->input;
         ASSERT_NE(*cut.object, object) << "the fast path converted members no rule reads";
-        ASSERT_EQ(*cut.object, copy_along(object, read_paths()));
+        ASSERT_EQ(cut.object->dump(), copy_along(object, read_paths()).dump());
         AdmissionInput whole = cut;
         whole.object = &object;
         whole.old_object = old;
