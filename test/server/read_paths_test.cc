@@ -85,7 +85,7 @@ std::string review_body(const json& object, const json* old_object, const std::s
                   {"namespace", ns},
                   {"object", object}};
   // On CREATE request.name is left out, as for generateName: the name comes from metadata.
-  if (old_object) request["name"] = (*old_object)["metadata"].value("name", "");
+  if (old_object) request["name"] = old_object->at("metadata").value("name", "");
   if (old_object) request["oldObject"] = *old_object;
   return json{{"apiVersion", "admission.k8s.io/v1"}, {"kind", "AdmissionReview"}, {"request", request}}.dump();
 }
@@ -113,7 +113,7 @@ TEST(ReadPaths, CutDownObjectsGetTheDecisionsOfTheWholeOnes) {
   ASSERT_GE(stores.size(), 15u);
   auto named = [&](const std::string& name) {
     return std::find_if(stores.begin(), stores.end(),
-                        [&](const json& s) { return s["metadata"].value("name", "") == name; });
+                        [&](const json& s) { return s.at("metadata").value("name", "") == name; });
   };
   ASSERT_NE(named("sql-registry"), stores.end());
   ASSERT_NE(named("sample-services"), stores.end());
@@ -142,7 +142,7 @@ TEST(ReadPaths, CutDownObjectsGetTheDecisionsOfTheWholeOnes) {
     for (std::size_t j = 0; j <= stores.size(); ++j) {  // j == size: CREATE
       const json old_object = j < stores.size() ? with_unread_members(stores[j]) : json();
       const json* old = j < stores.size() ? &old_object : nullptr;
-      const json& own = object["metadata"]["namespace"];
+      const json own = object.at("metadata").value("namespace", json());
       for (const std::string& ns : {own.is_string() ? own.get<std::string>() : "feast", std::string("payments")}) {
         DecodeResult decoded = decode_admission_review(review_body(object, old, ns));
         ASSERT_NE(decoded.review, nullptr) << decoded.error;
