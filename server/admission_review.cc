@@ -48,9 +48,9 @@ namespace {
 // as nlohmann::json (see kept_json). It answers only bodies that the reference path below
 // would accept; for anything else (invalid JSON, a member of the wrong type, JSON simdjson
 // refuses but nlohmann accepts such as a UTF-8 BOM, integers beyond 64 bits or nesting
-// deeper than 1024) it gives up and the reference path decides,
-// so every refusal and its message come from one place. Duplicate keys: the last one
-// wins, as in nlohmann::json::parse.
+// deeper than 1024) it gives up and the reference path decides, so every refusal and its
+// message come from one place. Duplicate keys: the last one wins, as in
+// nlohmann::json::parse.
 namespace dom = simdjson::dom;
 using simdjson::dom::element_type;
 

@@ -4,6 +4,7 @@
 // objects as from the whole ones (what `check` and the reference parser decide on).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -147,7 +148,7 @@ TEST(ReadPaths, CutDownObjectsGetTheDecisionsOfTheWholeOnes) {
         DecodeResult decoded = decode_admission_review(review_body(object, old, ns));
         ASSERT_NE(decoded.review, nullptr) << decoded.error;
         const AdmissionInput& cut = decoded.review->input;
-        ASSERT_NE(*cut.object, object) << "the fast path converted members no rule reads";
+        ASSERT_NE(cut.object->dump(), object.dump()) << "the fast path converted members no rule reads";
         ASSERT_EQ(cut.object->dump(), copy_along(object, read_paths()).dump());
         AdmissionInput whole = cut;
         whole.object = &object;
