@@ -3,10 +3,9 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 #include <optional>
 #include <string_view>
 
@@ -17,6 +16,7 @@
 #include "json_log.h"
 #include "metrics.h"
 #include "routes.h"
+#include "tls_stream.h"
 
 namespace feast {
 namespace {
@@ -44,14 +44,18 @@ bool has_warnings(std::string_view body) {
   return false;
 }
 
-using Stream = beast::basic_stream<tcp, ConnectionExecutor>;
+using Timer = net::basic_waitable_timer<Clock, net::wait_traits<Clock>, ConnectionExecutor>;
 
 class HttpsSession : public DrainableConnection,
                      public std::enable_shared_from_this<HttpsSession> {
  public:
   HttpsSession(ConnectionSocket&& socket, std::shared_ptr<ssl::context> tls,
                const HttpsSessionContext& context, bool refuse)
-      : tls_(std::move(tls)), stream_(std::move(socket), *tls_), context_(context), refuse_(refuse) {}
+      : tls_(std::move(tls)),
+        stream_(std::move(socket), tls_->native_handle()),
+        timer_(stream_.get_executor()),
+        context_(context),
+        refuse_(refuse) {}
 
   ~HttpsSession() override { context_.registry->remove(this); }
 
@@ -69,13 +73,34 @@ class HttpsSession : public DrainableConnection,
  private:
   enum class Phase { Handshake, AwaitingRequest, ReadingRequest, Responding, Closing };
 
-  Stream& lowest() { return beast::get_lowest_layer(stream_); }
+  // Every step has a deadline; past it, the step ends with beast::error::timeout. One
+  // timer per connection, re-armed only when a deadline comes earlier than the one it
+  // waits for (a later one is waited for after it fires), so that most steps cost no
+  // timer operation.
+  void set_deadline(Clock::duration timeout) {
+    deadline_ = Clock::now() + timeout;
+    if (!timer_waiting_ || timer_.expiry() > deadline_) wait_for_deadline();
+  }
+
+  void wait_for_deadline() {
+    timer_waiting_ = true;
+    timer_.expires_at(deadline_);  // a wait already pending ends with operation_aborted
+    timer_.async_wait([weak = weak_from_this()](beast::error_code ec) {
+      if (ec == net::error::operation_aborted) return;  // re-armed or destroyed
+      if (auto self = weak.lock()) self->on_timer();
+    });
+  }
+
+  void on_timer() {
+    timer_waiting_ = false;
+    if (Clock::now() < deadline_) return wait_for_deadline();
+    stream_.expire();
+  }
 
   void on_run() {
     phase_ = Phase::Handshake;
-    lowest().expires_after(context_.limits.read_timeout);
-    stream_.async_handshake(ssl::stream_base::server,
-                            beast::bind_front_handler(&HttpsSession::on_handshake,
+    set_deadline(context_.limits.read_timeout);
+    stream_.async_handshake(beast::bind_front_handler(&HttpsSession::on_handshake,
                                                       shared_from_this()));
   }
 
@@ -95,7 +120,7 @@ class HttpsSession : public DrainableConnection,
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(context_.limits.max_header_bytes));
     parser_->body_limit(context_.limits.max_body_bytes);
-    lowest().expires_after(served_ == 0 ? context_.limits.read_timeout
+    set_deadline(served_ == 0 ? context_.limits.read_timeout
                                         : context_.limits.idle_timeout);
     http::async_read_header(stream_, buffer_, *parser_,
                             beast::bind_front_handler(&HttpsSession::on_read_header,
@@ -126,7 +151,7 @@ class HttpsSession : public DrainableConnection,
     if (beast::iequals(parser_->get()[http::field::expect], "100-continue")) {
       continue_.version(11);
       continue_.result(http::status::continue_);
-      lowest().expires_after(context_.limits.read_timeout);
+      set_deadline(context_.limits.read_timeout);
       return http::async_write(stream_, continue_,
                                beast::bind_front_handler(&HttpsSession::on_continue_written,
                                                          shared_from_this()));
@@ -156,7 +181,7 @@ class HttpsSession : public DrainableConnection,
     }
     if (parser_->is_done()) return on_read({}, 0);
     reserve_for_body();
-    lowest().expires_after(context_.limits.read_timeout);
+    set_deadline(context_.limits.read_timeout);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&HttpsSession::on_read, shared_from_this()));
   }
@@ -235,7 +260,7 @@ class HttpsSession : public DrainableConnection,
     response_.body() = std::move(answer.body);
     response_.keep_alive(!close && !closing_down());
     response_.prepare_payload();
-    lowest().expires_after(context_.limits.read_timeout);
+    set_deadline(context_.limits.read_timeout);
     http::async_write(stream_, response_,
                       beast::bind_front_handler(&HttpsSession::on_write, shared_from_this()));
   }
@@ -252,7 +277,7 @@ class HttpsSession : public DrainableConnection,
     phase_ = Phase::Closing;
     // close_notify, then discard what the peer still sends until it closes or time runs
     // out: closing with unread data would reset the connection before the answer arrives.
-    lowest().expires_after(kShutdownTimeout);
+    set_deadline(kShutdownTimeout);
     stream_.async_shutdown(
         beast::bind_front_handler(&HttpsSession::on_shutdown, shared_from_this()));
   }
@@ -265,11 +290,17 @@ class HttpsSession : public DrainableConnection,
     const bool idle = phase_ == Phase::Handshake ||
                       (phase_ == Phase::AwaitingRequest && buffer_.size() == 0 &&
                        !parser_->got_some());
-    if (idle) lowest().cancel();
+    if (idle) {
+      beast::error_code ignored;
+      stream_.socket().cancel(ignored);
+    }
   }
 
   std::shared_ptr<ssl::context> tls_;  // declared first: the stream uses it until the end
-  beast::ssl_stream<Stream> stream_;
+  TlsStream stream_;
+  Timer timer_;
+  Clock::time_point deadline_;
+  bool timer_waiting_ = false;
   HttpsSessionContext context_;
   const bool refuse_;
   beast::flat_buffer buffer_;

@@ -394,6 +394,28 @@ TEST_F(HostileClients, DeclaredHugeBodyGets413AtOnceWithoutReadingIt) {
   expect_served("after-413");
 }
 
+// Clients that send a request with a large answer (a 4 MiB uid is echoed) and close at
+// once, without reading it: the server's sends then fail (EPIPE, ECONNRESET). That must
+// end only those connections - a socket write without MSG_NOSIGNAL would kill the server
+// with SIGPIPE - and the next client is served.
+TEST_F(HostileClients, ClientsVanishingBeforeALargeAnswerLeaveTheServerServing) {
+  start();
+  ReviewSpec spec;
+  spec.uid = "v" + std::string(4 * 1024 * 1024, 'v');
+  const std::string review = admission_review(spec);
+  const std::string request =
+      request_head("Content-Length: " + std::to_string(review.size()) + "\r\n") + review;
+  for (int i = 0; i < 4; ++i) {
+    TlsClient client(ca_file_, 5s);
+    ASSERT_EQ(client.connect(server_->port()), "");
+    ASSERT_TRUE(client.write_raw(request));
+  }  // each client closes here, its answer unread
+  std::this_thread::sleep_for(300ms);  // the answers are being written into closed sockets
+  EXPECT_TRUE(server_->running());
+  expect_served("after-vanished-clients");
+  EXPECT_TRUE(server_->running());
+}
+
 TEST_F(HostileClients, AmbiguousFramingGets400AndTheConnectionCloses) {
   start();
   const std::string body = admission_review({});
