@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "json_log.h"
+#include "json_text.h"
 #include "routes.h"
 
 namespace feast {
@@ -14,42 +15,11 @@ namespace {
 // The line is written directly as text, byte for byte what log_event() would write from
 // an ordered_json of the same members (one per request: building and dumping a JSON
 // object cost more than the rest of the logging).
-void append_string(std::string& out, std::string_view s) {
-  for (unsigned char c : s) {
-    if (c >= 0x80) {  // non-ASCII: nlohmann's escaping, invalid UTF-8 replaced
-      out += nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-      return;
-    }
-  }
-  out += '"';
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          static constexpr char kHex[] = "0123456789abcdef";
-          out += "\\u00";
-          out += kHex[(c >> 4) & 0xf];
-          out += kHex[c & 0xf];
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-}
-
 void append_member(std::string& out, std::string_view key, std::string_view value) {
   out += ",\"";
   out += key;
   out += "\":";
-  append_string(out, value);
+  append_json_string(out, value);
 }
 
 template <typename Integer>
@@ -71,12 +41,8 @@ void append_member_bool(std::string& out, std::string_view key, bool value) {
 void append_member_list(std::string& out, std::string_view key, const std::vector<std::string>& values) {
   out += ",\"";
   out += key;
-  out += "\":[";
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) out += ',';
-    append_string(out, values[i]);
-  }
-  out += ']';
+  out += "\":";
+  append_json_strings(out, values);
 }
 
 // Request fields are the client's: a 7 MiB uid must not become a 7 MiB log line.

@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 
 #include <string>
+#include <vector>
 
 namespace feast {
 namespace {
@@ -313,6 +314,88 @@ TEST(EncodeAdmissionResponse, DenialIsAnApiServerStatusError) {
   EXPECT_EQ(response["status"], expected_status);
   EXPECT_EQ(decision.causes[0].body().rfind("Unsupported value: \"mysqll\"", 0), 0u)
       << decision.causes[0].body();
+}
+
+// The answer is written as text (json_text.h), not dumped by nlohmann: it must still be
+// exactly nlohmann's compact dump of itself (a round trip through ordered_json keeps member
+// order, so any other escaping, spacing or number form shows), and carry what was put in.
+TEST(EncodeAdmissionResponse, TextIsNlohmannsOwnDumpWhateverTheStringsHold) {
+  const std::vector<std::string> strings = {
+      "705ab4f5-6393-11e8-b7cc-42010a800002", "quote \" backslash \\ slash /",
+      std::string("controls \x01\x1f\b\f\n\r\t end"), "ünïcödé ✓ 🙂", "", "del \x7f"};
+  using ordered = nlohmann::ordered_json;
+  for (const std::string& text : strings) {
+    SCOPED_TRACE(testing::PrintToString(text));
+    for (int shape = 0; shape < 4; ++shape) {
+      AdmissionReviewRequest request;
+      request.api_version = "admission.k8s.io/v1";
+      request.uid = text;
+      Decision decision;
+      if (shape == 1 || shape == 3) {
+        decision.patch = json::array({{{"op", "add"}, {"path", "/spec/x"}, {"value", text}}});
+        decision.warnings = {text, "second " + text};
+      }
+      if (shape == 2 || shape == 3) {
+        decision.allowed = false;
+        decision.code = 403;
+        decision.reason = "Forbidden";
+        decision.message = "denied: " + text;
+        decision.object_name = text;
+        decision.causes.push_back(required(FieldPath("spec").child("services"), text, "V9"));
+        decision.audit_annotations = {{"feast.dev/" + std::to_string(shape), text}, {"a", "b"}};
+      }
+      const std::string out = encode_admission_response(request, decision);
+      const ordered round_trip = ordered::parse(out);
+      EXPECT_EQ(out, round_trip.dump()) << "shape " << shape;
+      EXPECT_EQ(round_trip["apiVersion"].dump(), "\"admission.k8s.io/v1\"");
+      EXPECT_EQ(round_trip["kind"].dump(), "\"AdmissionReview\"");
+      const ordered& response = round_trip["response"];
+      EXPECT_EQ(response["uid"].dump(), ordered(text).dump());
+      EXPECT_EQ(response["allowed"].dump(), decision.allowed ? "true" : "false");
+      EXPECT_EQ(response.contains("patch"), !decision.patch.empty());
+      if (!decision.patch.empty()) {
+        EXPECT_EQ(response["patchType"].dump(), "\"JSONPatch\"");
+        EXPECT_EQ(json::parse(base64_decode(response["patch"].get<std::string>())).dump(), decision.patch.dump());
+      }
+      EXPECT_EQ(response.contains("warnings"), !decision.warnings.empty());
+      if (!decision.warnings.empty()) {
+        EXPECT_EQ(response["warnings"].dump(), ordered(decision.warnings).dump());
+      }
+      EXPECT_EQ(response.contains("status"), !decision.allowed);
+      if (!decision.allowed) {
+        EXPECT_EQ(response["status"]["message"].dump(), ordered(decision.message).dump());
+        // details.name is left out for an empty name (at() and value(): a const operator[] on
+        // an absent member is undefined behaviour in nlohmann).
+        EXPECT_EQ(response.at("status").at("details").value("name", std::string()), text);
+        EXPECT_EQ(response["auditAnnotations"].dump(), ordered(decision.audit_annotations).dump());
+      }
+      // gtest would recurse for ever printing a json: values are compared as dumps.
+      // Member order is the documented one: apiVersion, kind, then response's own.
+      std::vector<std::string> keys;
+      for (const auto& [key, value] : response.items()) keys.push_back(key);
+      std::vector<std::string> expected = {"uid", "allowed"};
+      if (!decision.patch.empty()) expected.insert(expected.end(), {"patchType", "patch"});
+      if (!decision.allowed) expected.push_back("status");
+      if (!decision.warnings.empty()) expected.push_back("warnings");
+      if (!decision.audit_annotations.empty()) expected.push_back("auditAnnotations");
+      EXPECT_EQ(keys, expected);
+    }
+  }
+}
+
+// Invalid UTF-8 (a uid is the client's) is replaced by U+FFFD, as nlohmann's dump with
+// error_handler_t::replace does, so the answer stays valid JSON.
+TEST(EncodeAdmissionResponse, InvalidUtf8BecomesReplacementCharacters) {
+  AdmissionReviewRequest request;
+  request.api_version = "admission.k8s.io/v1";
+  request.uid = "bad \xff\xfe uid";
+  Decision decision;
+  decision.warnings = {"bad \xc3 warning"};
+  const std::string out = encode_admission_response(request, decision);
+  const auto parsed = nlohmann::ordered_json::parse(out);
+  EXPECT_EQ(parsed["response"]["uid"].get<std::string>(), "bad \xEF\xBF\xBD\xEF\xBF\xBD uid");
+  EXPECT_EQ(parsed["response"]["warnings"][0].get<std::string>(), "bad \xEF\xBF\xBD warning");
+  EXPECT_EQ(out, parsed.dump());
 }
 
 TEST(Base64, MatchesRfc4648TestVectors) {
