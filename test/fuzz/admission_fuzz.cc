@@ -70,6 +70,14 @@ void check_same_as_whole(std::string_view body, const feast::AdmissionInput& inp
   }
 }
 
+// The answer is written as text (server/json_text.h): it must be valid JSON and exactly
+// nlohmann's compact dump of itself, whatever strings the request carried.
+void encode_checked(const feast::AdmissionReviewRequest& review, const feast::Decision& decision) {
+  const std::string text = feast::encode_admission_response(review, decision);
+  const auto parsed = nlohmann::ordered_json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded() || parsed.dump() != text) __builtin_trap();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -79,9 +87,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const feast::AdmissionReviewRequest& review = *decoded.review;
 
   const feast::Decision mutate = feast::decide(feast::Webhook::Mutate, review.input, policy());
-  (void)feast::encode_admission_response(review, mutate);
+  encode_checked(review, mutate);
   const feast::Decision validate = feast::decide(feast::Webhook::Validate, review.input, policy());
-  (void)feast::encode_admission_response(review, validate);
+  encode_checked(review, validate);
   check_same_as_whole(body, review.input, mutate, validate);
 
   if (review.input.object != nullptr && mutate.patch.is_array() && !mutate.patch.empty() &&
@@ -89,7 +97,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const nlohmann::json patched = review.input.object->patch(mutate.patch);  // must not throw
     feast::AdmissionInput next = review.input;
     next.object = &patched;
-    (void)feast::encode_admission_response(review, feast::decide(feast::Webhook::Validate, next, policy()));
+    encode_checked(review, feast::decide(feast::Webhook::Validate, next, policy()));
   }
   return 0;
 }
