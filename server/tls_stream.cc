@@ -21,6 +21,19 @@ namespace net = boost::asio;
 struct TlsSocketIo {
   static TlsStream& stream(BIO* bio) { return *static_cast<TlsStream*>(BIO_get_data(bio)); }
 
+  // A recv or send that failed: the retry flag when it would have blocked, else errno
+  // kept for SSL_ERROR_SYSCALL.
+  static int failed(BIO* bio, TlsStream& s, bool reading) {
+    if (errno != EAGAIN && errno != EWOULDBLOCK) {
+      s.last_errno_ = errno;
+    } else if (reading) {
+      BIO_set_retry_read(bio);
+    } else {
+      BIO_set_retry_write(bio);
+    }
+    return 0;
+  }
+
   static int read(BIO* bio, char* data, std::size_t size, std::size_t* done) {
     BIO_clear_retry_flags(bio);
     TlsStream& s = stream(bio);
@@ -36,12 +49,7 @@ struct TlsSocketIo {
         return 0;
       }
       if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        BIO_set_retry_read(bio);
-      } else {
-        s.last_errno_ = errno;
-      }
-      return 0;
+      return failed(bio, s, /*reading=*/true);
     }
   }
 
@@ -56,12 +64,7 @@ struct TlsSocketIo {
       }
       *done = 0;
       if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        BIO_set_retry_write(bio);
-      } else {
-        s.last_errno_ = errno;
-      }
-      return 0;
+      return failed(bio, s, /*reading=*/false);
     }
   }
 
