@@ -347,55 +347,10 @@ ordered_json failure_status(const Decision& decision) {
   return status;
 }
 
-}  // namespace
-
-// Written as text around the parts that vary (see json_text.h): an ordered_json built and
-// dumped per request cost as much as the rest of the answer, most of it spent escaping the
-// base64 patch character by character. The rare parts (a refusal's status, audit
-// annotations) are still dumped by nlohmann. The members and their order are those of the
-// ordered_json this replaced; test/server/admission_review_test.cc compares the two.
-std::string encode_admission_response(const AdmissionReviewRequest& request,
-                                      const Decision& decision) {
-  constexpr auto kDump = [](const ordered_json& value, std::string& out) {
-    out += value.dump(-1, ' ', false, json::error_handler_t::replace);
-  };
-  std::string patch;
-  if (decision.patch.is_array() && !decision.patch.empty()) {
-    patch = base64_encode(decision.patch.dump(-1, ' ', false, json::error_handler_t::replace));
-  }
-  std::string out;
-  out.reserve(160 + request.uid.size() + patch.size());
-  out += R"({"apiVersion":)";
-  append_json_string(out, request.api_version);
-  out += R"(,"kind":"AdmissionReview","response":{"uid":)";
-  append_json_string(out, request.uid);
-  out += decision.allowed ? R"(,"allowed":true)" : R"(,"allowed":false)";
-  if (!patch.empty()) {
-    out += R"(,"patchType":"JSONPatch","patch":")";  // base64 needs no escaping
-    out += patch;
-    out += '"';
-  }
-  if (!decision.allowed) {
-    out += R"(,"status":)";
-    kDump(failure_status(decision), out);
-  }
-  if (!decision.warnings.empty()) {
-    out += R"(,"warnings":)";
-    append_json_strings(out, decision.warnings);
-  }
-  if (!decision.audit_annotations.empty()) {
-    out += R"(,"auditAnnotations":)";
-    kDump(ordered_json(decision.audit_annotations), out);
-  }
-  out += "}}";
-  return out;
-}
-
-std::string base64_encode(std::string_view bytes) {
+void append_base64(std::string& out, std::string_view bytes) {
   static constexpr char kAlphabet[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
+  out.reserve(out.size() + (bytes.size() + 2) / 3 * 4);
   std::size_t i = 0;
   for (; i + 3 <= bytes.size(); i += 3) {
     const auto n = static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << 16 |
@@ -415,6 +370,56 @@ std::string base64_encode(std::string_view bytes) {
     out += rest == 2 ? kAlphabet[n >> 6 & 63] : '=';
     out += '=';
   }
+}
+
+}  // namespace
+
+// Written as text around the parts that vary (see json_text.h): an ordered_json built and
+// dumped per request cost as much as the rest of the answer, most of it spent escaping the
+// base64 patch character by character. The rare parts (a refusal's status, audit
+// annotations) are still dumped by nlohmann. The members and their order are those of the
+// ordered_json this replaced; test/server/admission_review_test.cc and the admission
+// fuzzer check that the text is nlohmann's own dump of it.
+std::string encode_admission_response(const AdmissionReviewRequest& request,
+                                      const Decision& decision) {
+  constexpr auto kDump = [](const ordered_json& value, std::string& out) {
+    out += value.dump(-1, ' ', false, json::error_handler_t::replace);
+  };
+  std::string patch;  // the JSON Patch, base64-encoded into the answer below
+  if (decision.patch.is_array() && !decision.patch.empty()) {
+    patch = decision.patch.dump(-1, ' ', false, json::error_handler_t::replace);
+  }
+  std::string out;
+  out.reserve(160 + request.uid.size() + (patch.size() + 2) / 3 * 4);
+  out += R"({"apiVersion":)";
+  append_json_string(out, request.api_version);
+  out += R"(,"kind":"AdmissionReview","response":{"uid":)";
+  append_json_string(out, request.uid);
+  out += decision.allowed ? R"(,"allowed":true)" : R"(,"allowed":false)";
+  if (!patch.empty()) {
+    out += R"(,"patchType":"JSONPatch","patch":")";  // base64 needs no escaping
+    append_base64(out, patch);
+    out += '"';
+  }
+  if (!decision.allowed) {
+    out += R"(,"status":)";
+    kDump(failure_status(decision), out);
+  }
+  if (!decision.warnings.empty()) {
+    out += R"(,"warnings":)";
+    append_json_strings(out, decision.warnings);
+  }
+  if (!decision.audit_annotations.empty()) {
+    out += R"(,"auditAnnotations":)";
+    kDump(ordered_json(decision.audit_annotations), out);
+  }
+  out += "}}";
+  return out;
+}
+
+std::string base64_encode(std::string_view bytes) {
+  std::string out;
+  append_base64(out, bytes);
   return out;
 }
 

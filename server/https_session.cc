@@ -120,8 +120,7 @@ class HttpsSession : public DrainableConnection,
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(context_.limits.max_header_bytes));
     parser_->body_limit(context_.limits.max_body_bytes);
-    set_deadline(served_ == 0 ? context_.limits.read_timeout
-                                        : context_.limits.idle_timeout);
+    set_deadline(served_ == 0 ? context_.limits.read_timeout : context_.limits.idle_timeout);
     http::async_read_header(stream_, buffer_, *parser_,
                             beast::bind_front_handler(&HttpsSession::on_read_header,
                                                       shared_from_this()));

@@ -143,6 +143,7 @@ TlsStream::Want TlsStream::outcome(int result, error_code& ec) {
   } else {
     ec = net::ssl::error::stream_truncated;  // the connection ended without close_notify
   }
+  last_errno_ = 0;  // it was this call's
   return Want::Nothing;
 }
 

@@ -48,7 +48,6 @@ class TlsStream {
 
   executor_type get_executor() { return socket_.get_executor(); }
   ConnectionSocket& socket() { return socket_; }
-  ssl_st* native_handle() { return ssl_; }
 
   // The deadline passed: operations waiting on the socket end with beast::error::timeout,
   // and so does every later one.
@@ -94,6 +93,7 @@ class TlsStream {
   Want write(boost::asio::const_buffer from, std::size_t& n, error_code& ec);
   Want shutdown(error_code& ec);
   Want outcome(int result, error_code& ec);
+  // A wait that ended with `ec`, or an operation started after expire().
   error_code wait_failed(const error_code& ec) const;
 
   template <typename Buffers>
@@ -135,10 +135,8 @@ class TlsStream {
     void operator()(Self& self, error_code ec = {}) {
       if (state == Posted) return finish(self);
       Want want = Want::Nothing;
-      if (ec) {
+      if (ec || stream.expired_) {
         result = stream.wait_failed(ec);
-      } else if (stream.expired_) {
-        result = stream.wait_failed(boost::asio::error::operation_aborted);
       } else {
         want = step(bytes, result);
       }
