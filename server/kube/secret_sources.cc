@@ -1,7 +1,5 @@
 #include "secret_sources.h"
 
-#include <spdlog/spdlog.h>
-
 #include <cstdlib>
 
 namespace feast {
@@ -39,7 +37,6 @@ std::unique_ptr<SecretSources> SecretSources::start(const SecretSourceFlags& fla
       if (!o.namespaces.empty()) out->description_ += " namespaces " + flags.namespaces;
     }
   }
-  spdlog::info("Secret source: {}", out->description_);
   return out;
 }
 

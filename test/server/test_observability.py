@@ -371,6 +371,11 @@ class MetricsAfterAKnownLoad(unittest.TestCase):
             self.assertIn(msg, messages)
         self.assertLess(messages.index("listening"), messages.index("ready"))
 
+    def test_the_secret_source_is_named_once(self):
+        named = [e for e in self.server.entries() if "source" in e["msg"].lower()]
+        self.assertEqual([e["msg"] for e in named], ["secret source"])
+        self.assertEqual(named[0]["source"], "secrets dir " + self.secrets)
+
     def test_the_start_line_names_the_allocator_in_charge(self):
         starting = [e for e in self.server.entries() if e.get("msg") == "starting"][0]
         # The build links mimalloc (ctest passes FEAST_EXPECT_ALLOCATOR); under valgrind,
