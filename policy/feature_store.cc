@@ -56,7 +56,7 @@ const JsonTokens& persistence_tokens(Component c) {
 
 FieldPath to_field_path(const JsonTokens& tokens) {
   FieldPath p;
-  for (const auto& t : tokens) p = p.child(t);
+  for (const auto& t : tokens) p = std::move(p).child(t);
   return p;
 }
 

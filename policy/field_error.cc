@@ -4,17 +4,21 @@
 
 namespace feast {
 
-FieldPath FieldPath::child(std::string_view name) const {
-  FieldPath out(text_);
-  if (!out.text_.empty()) out.text_ += '.';
-  out.text_ += name;
-  return out;
+FieldPath FieldPath::child(std::string_view name) const& { return FieldPath(*this).child(name); }
+
+FieldPath FieldPath::child(std::string_view name) && {
+  if (!text_.empty()) text_ += '.';
+  text_ += name;
+  return std::move(*this);
 }
 
-FieldPath FieldPath::index(std::size_t i) const {
-  FieldPath out(text_);
-  out.text_ += '[' + std::to_string(i) + ']';
-  return out;
+FieldPath FieldPath::index(std::size_t i) const& { return FieldPath(*this).index(i); }
+
+FieldPath FieldPath::index(std::size_t i) && {
+  text_ += '[';
+  text_ += std::to_string(i);
+  text_ += ']';
+  return std::move(*this);
 }
 
 std::string_view reason_type(FieldReason reason) {

@@ -15,8 +15,12 @@ class FieldPath {
  public:
   FieldPath() = default;
   explicit FieldPath(std::string_view root) : text_(root) {}
-  FieldPath child(std::string_view name) const;
-  FieldPath index(std::size_t i) const;
+  // A path one step below. On a temporary (or std::move(path)) the step is appended in
+  // place: the chains of the rules build one string, not one per step.
+  FieldPath child(std::string_view name) const&;
+  FieldPath child(std::string_view name) &&;
+  FieldPath index(std::size_t i) const&;
+  FieldPath index(std::size_t i) &&;
   const std::string& str() const { return text_; }
   bool operator==(const FieldPath&) const = default;
 

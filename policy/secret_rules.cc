@@ -150,8 +150,8 @@ std::vector<StoreRef> checked_stores(const json& object, std::string_view versio
                  {}};
     if (ref.type.empty() || ref.secret.empty()) continue;               // V3
     if (!contains(db_store_types(version, site.component), ref.type)) continue;  // V1
-    for (std::size_t i = 0; i < site.depth; ++i) ref.path = ref.path.child(site.block[i]);
-    ref.path = ref.path.child("persistence").child("store");
+    for (std::size_t i = 0; i < site.depth; ++i) ref.path = std::move(ref.path).child(site.block[i]);
+    ref.path = std::move(ref.path).child("persistence").child("store");
     ref.identity = ref.path.str() + "|" + ref.type + "|" + ref.secret + "|" + ref.key_name;
     out.push_back(std::move(ref));
   }
@@ -162,17 +162,18 @@ std::vector<StoreRef> checked_stores(const json& object, std::string_view versio
 const SecretKeyFacts* check_v7(const StoreRef& s, std::string_view ns, const SecretFacts* facts,
                                std::vector<SecretFinding>& errors) {
   auto add = [&](FieldError e) { errors.push_back({std::move(e), s.identity}); };
-  FieldPath secret_field = s.path.child("secretRef").child("name");
+  // Field paths and wording are built only for a finding: most stores pass.
+  auto secret_field = [&] { return s.path.child("secretRef").child("name"); };
   if (facts == nullptr) {
-    add(not_found(secret_field, s.secret,
+    add(not_found(secret_field(), s.secret,
                   "Secret " + quote(s.secret) + " not found in namespace " + quote(ns), "V7"));
     return nullptr;
   }
   const std::string& key = s.key_name.empty() ? s.type : s.key_name;
   // The key field and its value: secretKeyName when set, else secretRef.name.
-  FieldPath key_field = s.key_name.empty() ? secret_field : s.path.child("secretKeyName");
+  auto key_field = [&] { return s.key_name.empty() ? secret_field() : s.path.child("secretKeyName"); };
   const std::string& key_field_value = s.key_name.empty() ? s.secret : s.key_name;
-  std::string where = "key " + quote(key) + " of Secret " + quote(s.secret);
+  auto where = [&] { return "key " + quote(key) + " of Secret " + quote(s.secret); };
 
   const SecretKeyFacts* k = facts->find(key);
   if (k == nullptr) {
@@ -180,16 +181,16 @@ const SecretKeyFacts* check_v7(const StoreRef& s, std::string_view ns, const Sec
     std::string detail = "Secret " + quote(s.secret) + " has no key " + quote(key);
     if (s.key_name.empty()) detail += " (the store type)";
     detail += names.empty() ? "; it has no keys" : "; it has keys " + quoted_list(names);
-    add(invalid(key_field, key_field_value, std::move(detail), "V7"));
+    add(invalid(key_field(), key_field_value, std::move(detail), "V7"));
     return nullptr;
   }
   if (!k->is_mapping()) {
-    std::string detail = where + " must hold YAML for the " + std::string(s.site->words) +
+    std::string detail = where() + " must hold YAML for the " + std::string(s.site->words) +
                          " settings (a mapping), but it is " + std::string(shape_words(k->shape));
     if (k->shape == SecretValueShape::Invalid && k->error_line > 0) {
       detail += " (error at line " + std::to_string(k->error_line) + ")";
     }
-    add(invalid(key_field, key_field_value, std::move(detail), "V7"));
+    add(invalid(key_field(), key_field_value, std::move(detail), "V7"));
     return nullptr;
   }
   bool ok = true;
@@ -198,11 +199,11 @@ const SecretKeyFacts* check_v7(const StoreRef& s, std::string_view ns, const Sec
     if (!field->present) continue;
     if (!field->is_string) {
       add(invalid(s.path.child("type"), s.type,
-                  "the " + std::string(name) + " field in " + where + " is not a string", "V7"));
+                  "the " + std::string(name) + " field in " + where() + " is not a string", "V7"));
       ok = false;
     } else if (field->value != s.type) {
       add(invalid(s.path.child("type"), s.type,
-                  "the " + std::string(name) + " field in " + where +
+                  "the " + std::string(name) + " field in " + where() +
                       " does not match the store type",
                   "V7"));
       ok = false;

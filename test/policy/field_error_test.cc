@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <utility>
+
 namespace feast {
 namespace {
 
@@ -20,6 +22,16 @@ TEST(FieldError, BodiesReadLikeApimachinery) {
 
 TEST(FieldError, PathIndexes) {
   EXPECT_EQ(FieldPath("spec").child("a").index(2).child("b").str(), "spec.a[2].b");
+}
+
+TEST(FieldError, AStepBelowANamedPathLeavesItAsItWas) {
+  const FieldPath store = FieldPath("spec").child("services").child("onlineStore");
+  FieldPath name = store.child("secretRef").child("name");
+  EXPECT_EQ(store.str(), "spec.services.onlineStore");
+  EXPECT_EQ(name.str(), "spec.services.onlineStore.secretRef.name");
+  FieldPath moved = std::move(name).index(0).child("x");
+  EXPECT_EQ(moved.str(), "spec.services.onlineStore.secretRef.name[0].x");
+  EXPECT_EQ(FieldPath().child("spec").index(10).str(), "spec[10]");
 }
 
 TEST(FieldError, AggregateDropsDuplicates) {
