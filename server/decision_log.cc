@@ -54,8 +54,8 @@ std::string_view bounded(std::string_view field) {
 
 }  // namespace
 
-void log_decision(const DecisionRecord& record, std::chrono::microseconds latency) {
-  if (!log_enabled(LogLevel::Info)) return;
+bool log_decision(const DecisionRecord& record, std::chrono::microseconds latency) {
+  if (!log_enabled(LogLevel::Info)) return false;
   std::string line;
   line.reserve(320);
   line += R"("msg":"admission decision")";
@@ -73,7 +73,7 @@ void log_decision(const DecisionRecord& record, std::chrono::microseconds latenc
   if (!record.audited.empty()) append_member_list(line, "audited", record.audited);
   append_member_number(line, "patchOps", record.patch_ops);
   append_member_number(line, "latency_us", latency.count());
-  log_members(LogLevel::Info, line);
+  return log_members_deferred(LogLevel::Info, line);
 }
 
 }  // namespace feast

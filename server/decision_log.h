@@ -8,6 +8,8 @@ namespace feast {
 
 struct DecisionRecord;
 
-void log_decision(const DecisionRecord& record, std::chrono::microseconds latency);
+// The line waits for flush_deferred_logs() (json_log.h); true when the caller must arrange
+// that call, i.e. when this is the first line waiting.
+[[nodiscard]] bool log_decision(const DecisionRecord& record, std::chrono::microseconds latency);
 
 }  // namespace feast

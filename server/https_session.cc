@@ -212,7 +212,9 @@ class HttpsSession : public DrainableConnection,
     const auto latency =
         std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
     if (answer.decision) {
-      log_decision(*answer.decision, latency);
+      // One write for the decision lines of this event-loop turn: the flush runs after
+      // the handlers already queued.
+      if (log_decision(*answer.decision, latency)) net::post(stream_.get_executor(), flush_deferred_logs);
       context_.metrics->decision(webhook_, *answer.decision, has_warnings(answer.body));
     }
     if (answer.status >= 500) {

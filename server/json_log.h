@@ -22,4 +22,13 @@ void log_event(LogLevel level, std::string_view msg,
 // without braces that start with "msg": (what log_event() builds), for hot paths.
 void log_members(LogLevel level, std::string_view members);
 
+// Like log_members(), but the line waits in memory until flush_deferred_logs() or the next
+// line written by another call above, so that the decision lines of one event-loop turn
+// leave in one write(2) instead of one each. Lines keep their order. True when this line
+// is the first one waiting: the caller then arranges a flush_deferred_logs() call soon
+// (the HTTPS session posts one to its event loop, so it runs after the handlers that are
+// ready in the same turn). A crash loses the lines still waiting; main() flushes at exit.
+bool log_members_deferred(LogLevel level, std::string_view members);
+void flush_deferred_logs();
+
 }  // namespace feast

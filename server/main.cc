@@ -215,5 +215,6 @@ int main(int argc, char** argv) {
 
   const int code = feast::run_server(options, state, std::move(hooks));
   sources->stop();
+  feast::flush_deferred_logs();  // decision lines of the last event-loop turn
   return code;
 }

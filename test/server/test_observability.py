@@ -527,6 +527,10 @@ class GracefulShutdown(unittest.TestCase):
             self.assertEqual(failures, [])
             self.assertGreater(successes[0], 0)
             self.assertEqual(server.proc.wait(timeout=5), 0)
+            # Decision lines wait for the end of their event-loop turn: none may be lost
+            # when the server exits, and none written twice.
+            decisions = [e for e in server.entries() if e["msg"] == "admission decision"]
+            self.assertEqual(len(decisions), successes[0])
         finally:
             stop.set()
             server.stop()
