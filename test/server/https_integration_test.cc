@@ -82,8 +82,9 @@ TEST_F(AdmissionServer, CurlWithHostnameVerificationGetsReviewWithUidEchoedAndPa
   ASSERT_FALSE(patch.empty());
   for (const json& op : patch) EXPECT_EQ(op["op"], "add");
   // One JSON log line for the decision, with the request's identity.
-  EXPECT_NE(server_->log().find(R"("msg":"admission decision","webhook":"mutate","uid":"705ab4f5-6393-11e8-b7cc-42010a800002")"),
-            std::string::npos);
+  EXPECT_TRUE(server_->wait_for_log(
+      R"("msg":"admission decision","webhook":"mutate","uid":"705ab4f5-6393-11e8-b7cc-42010a800002")"))
+      << server_->log();
 }
 
 TEST_F(AdmissionServer, CurlV1beta1ReviewIsAnsweredInV1beta1) {

@@ -241,6 +241,15 @@ std::optional<int> ServerProcess::wait_exit(std::chrono::milliseconds timeout) {
 
 std::string ServerProcess::log() const { return read_text(log_file_); }
 
+bool ServerProcess::wait_for_log(std::string_view needle, std::chrono::milliseconds timeout) const {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (log().find(needle) == std::string::npos) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(10ms);
+  }
+  return true;
+}
+
 HttpReply http_get(unsigned short port, const std::string& target) {
   net::io_context io;
   beast::tcp_stream stream(io);

@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace feast::testing {
@@ -94,6 +95,9 @@ class ServerProcess {
   std::optional<int> wait_exit(std::chrono::milliseconds timeout);
   bool running();
   std::string log() const;
+  // Polls the log until it holds `needle`: decision lines are written once per event-loop
+  // turn, just after the answers of that turn, so a client may see its answer first.
+  bool wait_for_log(std::string_view needle, std::chrono::milliseconds timeout = 5s) const;
 
  private:
   pid_t pid_ = -1;
