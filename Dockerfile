@@ -17,7 +17,7 @@ FROM debian:bookworm-slim
 # certificates for talking to the Kubernetes API; libc, libstdc++ and libgcc are in the base.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      ca-certificates libssl3 libyaml-cpp0.7 libspdlog1.10 libfmt9 libsimdjson14 libmimalloc2.0 \
+      ca-certificates libssl3 libyaml-cpp0.7 libsimdjson14 libmimalloc2.0 \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/build/feast-admission /usr/local/bin/feast-admission
 # The same fixed non-root UID/GID as the Deployment's securityContext (runAsUser 65532).

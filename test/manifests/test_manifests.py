@@ -1033,6 +1033,20 @@ class DockerfileAndCi(unittest.TestCase):
             self.assertIsNotNone(package, f"no Debian package owns {path}")
             self.assertIn(package, provided, f"{path} comes from {package}, which the runtime stage lacks")
 
+    def test_runtime_packages_are_all_needed(self):
+        # The other way round: a library package the binary no longer links (spdlog and
+        # fmt, say, once compiled in) is dead weight in the image.
+        if not BINARY:
+            self.skipTest("the feast-admission target is not built: cannot read its shared libraries")
+        ldd = subprocess.run(["ldd", BINARY], capture_output=True, text=True, check=True).stdout
+        if re.search(r"lib(asan|ubsan|tsan)\.so", ldd):
+            self.skipTest("a sanitizer build links other libraries than the image's")
+        linked = {dpkg_package_of(path) for path in re.findall(r"=>\s+(\S+)", ldd)}
+        for package in self.runtime_packages():
+            if package == "ca-certificates":
+                continue  # for the Kubernetes API, not a library
+            self.assertIn(package, linked, f"the runtime stage installs {package}, which the binary does not link")
+
 
 def dpkg_package_of(path):
     candidates = {path, os.path.realpath(path)}
