@@ -1020,15 +1020,20 @@ class DockerfileAndCi(unittest.TestCase):
         self.assertTrue(users and users[-1].split(":")[0].isdigit() and users[-1].split(":")[0] != "0",
                         f"the runtime stage must run as a numeric non-root USER, got {users}")
 
-    def test_runtime_packages_provide_every_shared_library(self):
+    def linked_library_paths(self):
+        # The shared libraries the built binary loads (ldd), or a skip where that says
+        # nothing about the image.
         if not BINARY:
             self.skipTest("the feast-admission target is not built: cannot read its shared libraries")
         ldd = subprocess.run(["ldd", BINARY], capture_output=True, text=True, check=True).stdout
         self.assertNotIn("not found", ldd, f"unresolved libraries:\n{ldd}")
         if re.search(r"lib(asan|ubsan|tsan)\.so", ldd):
             self.skipTest("a sanitizer build: its runtime is not part of the image build")
+        return re.findall(r"=>\s+(\S+)", ldd)
+
+    def test_runtime_packages_provide_every_shared_library(self):
         provided = set(self.runtime_packages()) | BASE_IMAGE_PACKAGES
-        for path in re.findall(r"=>\s+(\S+)", ldd):
+        for path in self.linked_library_paths():
             package = dpkg_package_of(path)
             self.assertIsNotNone(package, f"no Debian package owns {path}")
             self.assertIn(package, provided, f"{path} comes from {package}, which the runtime stage lacks")
@@ -1036,12 +1041,7 @@ class DockerfileAndCi(unittest.TestCase):
     def test_runtime_packages_are_all_needed(self):
         # The other way round: a library package the binary no longer links (spdlog and
         # fmt, say, once compiled in) is dead weight in the image.
-        if not BINARY:
-            self.skipTest("the feast-admission target is not built: cannot read its shared libraries")
-        ldd = subprocess.run(["ldd", BINARY], capture_output=True, text=True, check=True).stdout
-        if re.search(r"lib(asan|ubsan|tsan)\.so", ldd):
-            self.skipTest("a sanitizer build links other libraries than the image's")
-        linked = {dpkg_package_of(path) for path in re.findall(r"=>\s+(\S+)", ldd)}
+        linked = {dpkg_package_of(path) for path in self.linked_library_paths()}
         for package in self.runtime_packages():
             if package == "ca-certificates":
                 continue  # for the Kubernetes API, not a library
