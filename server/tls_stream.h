@@ -9,7 +9,9 @@
 //
 // The asynchronous operations follow Asio's rules: a handler never runs inside the call
 // that started it, an operation that finds its data already buffered completes through the
-// event loop. One read and one write may be outstanding at a time, on the connection's
+// event loop. A write starts only after the handlers already queued on the loop have run:
+// the answers to the requests that arrived together then leave together, and the peer's
+// thread, woken by the first, is still awake for the rest (test/bench/README.md). One read and one write may be outstanding at a time, on the connection's
 // loop (connection_socket.h). Errors are those of Asio's ssl::stream: net::error::eof after
 // the peer's close_notify, ssl::error::stream_truncated when the connection ends without
 // one, OpenSSL's errors in Asio's ssl category, and beast::error::timeout after expire().
@@ -70,7 +72,7 @@ class TlsStream {
   template <typename ConstBuffers, typename Token>
   auto async_write_some(const ConstBuffers& buffers, Token&& token) {
     const boost::asio::const_buffer from = gather(buffers);
-    return start<void(error_code, std::size_t)>(
+    return start<void(error_code, std::size_t), /*deferred=*/true>(
         std::forward<Token>(token),
         [this, from](std::size_t& n, error_code& ec) { return write(from, n, ec); });
   }
@@ -122,8 +124,9 @@ class TlsStream {
   }
 
   // Runs `step` until it is over, waiting on the socket in between; completes through the
-  // event loop when the first step already finishes.
-  template <typename Signature, typename Step>
+  // event loop when the first step already finishes. A deferred operation takes its first
+  // step from the event loop, after the handlers queued before it.
+  template <typename Signature, bool Deferred, typename Step>
   struct Operation {
     TlsStream& stream;
     Step step;
@@ -134,6 +137,10 @@ class TlsStream {
     template <typename Self>
     void operator()(Self& self, error_code ec = {}) {
       if (state == Posted) return finish(self);
+      if (Deferred && state == Starting) {
+        state = Waiting;  // the first step then runs on the loop: no second post to complete
+        return boost::asio::post(stream.get_executor(), std::move(self));
+      }
       Want want = Want::Nothing;
       if (ec || stream.expired_) {
         result = stream.wait_failed(ec);
@@ -163,10 +170,10 @@ class TlsStream {
     }
   };
 
-  template <typename Signature, typename Token, typename Step>
+  template <typename Signature, bool Deferred = false, typename Token, typename Step>
   auto start(Token&& token, Step step) {
     return boost::asio::async_compose<Token, Signature>(
-        Operation<Signature, Step>{*this, std::move(step)}, token, socket_);
+        Operation<Signature, Deferred, Step>{*this, std::move(step)}, token, socket_);
   }
 
   ConnectionSocket socket_;
