@@ -11,8 +11,9 @@
 // that started it, an operation that finds its data already buffered completes through the
 // event loop. A write starts only after the handlers already queued on the loop have run:
 // the answers to the requests that arrived together then leave together, and the peer's
-// thread, woken by the first, is still awake for the rest (test/bench/README.md). One read and one write may be outstanding at a time, on the connection's
-// loop (connection_socket.h). Errors are those of Asio's ssl::stream: net::error::eof after
+// thread, woken by the first, is still awake for the rest (test/bench/README.md). One read
+// and one write may be outstanding at a time, on the connection's loop
+// (connection_socket.h). Errors are those of Asio's ssl::stream: net::error::eof after
 // the peer's close_notify, ssl::error::stream_truncated when the connection ends without
 // one, OpenSSL's errors in Asio's ssl category, and beast::error::timeout after expire().
 #pragma once
