@@ -138,9 +138,11 @@ class TlsStream {
     template <typename Self>
     void operator()(Self& self, error_code ec = {}) {
       if (state == Posted) return finish(self);
-      if (Deferred && state == Starting) {
-        state = Waiting;  // the first step then runs on the loop: no second post to complete
-        return boost::asio::post(stream.get_executor(), std::move(self));
+      if constexpr (Deferred) {
+        if (state == Starting) {
+          state = Waiting;  // the first step then runs on the loop: no second post to complete
+          return boost::asio::post(stream.get_executor(), std::move(self));
+        }
       }
       Want want = Want::Nothing;
       if (ec || stream.expired_) {
