@@ -5,13 +5,20 @@
 namespace feast {
 
 void append_json_string(std::string& out, std::string_view s) {
+  bool plain = true;  // printable ASCII without '"' and '\\': copied as it is
   for (unsigned char c : s) {
     if (c >= 0x80) {  // non-ASCII: nlohmann's escaping, invalid UTF-8 replaced
       out += nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       return;
     }
+    plain = plain && c >= 0x20 && c != '"' && c != '\\';
   }
   out += '"';
+  if (plain) {
+    out += s;
+    out += '"';
+    return;
+  }
   for (char c : s) {
     switch (c) {
       case '"': out += "\\\""; break;
