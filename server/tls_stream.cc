@@ -17,8 +17,9 @@ namespace net = boost::asio;
 
 namespace {
 
-// SSL_get_error() needs an empty error queue before each call. It is nearly always empty
-// already, and peeking costs less than ERR_clear_error(), which rewrites every slot.
+// The thread's error queue must be empty before each TLS I/O call, or SSL_get_error()
+// reads a stale error as this call's. It nearly always is empty already, and peeking at
+// it costs less than ERR_clear_error(), which rewrites every slot.
 void clear_error_queue() {
   if (ERR_peek_error() != 0) ERR_clear_error();
 }
