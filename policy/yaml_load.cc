@@ -14,7 +14,9 @@ constexpr std::size_t kMaxDocuments = 100000;
 class DocumentStarts : public YAML::EventHandler {
  public:
   void OnDocumentStart(const YAML::Mark& mark) override {
-    if (count_ > 0 && mark.pos <= last_.pos) throw YAML::ParserException(mark, "unexpected ',' at the start of a document");
+    if (count_ > 0 && mark.pos <= last_.pos) {
+      throw YAML::ParserException(mark, "malformed YAML: no document can start here");
+    }
     if (++count_ > kMaxDocuments) throw YAML::ParserException(mark, "too many documents");
     last_ = mark;
   }
