@@ -47,8 +47,9 @@ std::string openssl_error() {
 // The private key, decoded only as the certificate's key type (EC, RSA, ...). OpenSSL 3's
 // generic PEM_read_bio_PrivateKey tries every decoder of every key type and was ~15 % of
 // the instructions to readiness (callgrind); naming the type skips the others. Null when
-// the PEM holds no key of that type (another type, encrypted, broken): the caller then
-// takes the generic path for its error message or its mismatch check.
+// the PEM's first block is no key of that type (another type, a broken key, the "EC
+// PARAMETERS" block `openssl ecparam -genkey` writes first): the caller then takes the
+// generic path, which finds the key after such a block, or gives its error message.
 EVP_PKEY* key_of_type(const std::string& pem, const char* key_type) {
   EVP_PKEY* key = nullptr;
   OSSL_DECODER_CTX* decoder = OSSL_DECODER_CTX_new_for_pkey(

@@ -1,6 +1,7 @@
 // load_tls_context on real key and certificate files written by the openssl command: every
-// key type and PEM form a cluster's cert-manager or a hand-made Secret may hold, keys that
-// do not belong to the certificate, an encrypted key and a broken one.
+// key type and PEM form a cluster's cert-manager or a hand-made Secret may hold (the
+// certificate's type is decoded first, anything else takes OpenSSL's generic path), keys
+// that do not belong to the certificate, an encrypted key and a broken one.
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
@@ -48,6 +49,9 @@ TEST_F(TlsContextFiles, EveryKeyTypeAndPemFormLoadsWithItsCertificate) {
   key_and_cert("ec", "-algorithm EC -pkeyopt ec_paramgen_curve:P-256");
   key_and_cert("rsa", "-algorithm RSA -pkeyopt rsa_keygen_bits:2048");
   key_and_cert("ed", "-algorithm ED25519");
+  // `openssl ecparam -genkey`, as old guides have it: an "EC PARAMETERS" block first.
+  openssl("ecparam -genkey -name prime256v1 -out ec-params.key");
+  openssl("req -x509 -new -key ec-params.key -subj /CN=feast-admission -days 1 -out ec-params.crt");
   // The traditional forms: "BEGIN EC PRIVATE KEY" (SEC 1), "BEGIN RSA PRIVATE KEY" (PKCS#1).
   openssl("pkey -in ec.key -traditional -out ec-sec1.key");
   openssl("pkey -in rsa.key -traditional -out rsa-pkcs1.key");
@@ -58,7 +62,7 @@ TEST_F(TlsContextFiles, EveryKeyTypeAndPemFormLoadsWithItsCertificate) {
 
   for (const auto& [cert, key] : {std::pair{"ec.crt", "ec.key"}, {"ec.crt", "ec-sec1.key"},
                                   {"rsa.crt", "rsa.key"}, {"rsa.crt", "rsa-pkcs1.key"},
-                                  {"ed.crt", "ed.key"}}) {
+                                  {"ed.crt", "ed.key"}, {"ec-params.crt", "ec-params.key"}}) {
     SCOPED_TRACE(std::string(cert) + " + " + key);
     const feast::TlsContextLoad loaded = load(cert, key);
     ASSERT_NE(loaded.context, nullptr) << loaded.error;
