@@ -90,7 +90,7 @@ TEST_F(TlsContextFiles, KeyOfAnotherCertificateIsRefusedWhateverItsType) {
       << other_type.error;
 }
 
-TEST_F(TlsContextFiles, EncryptedOrBrokenKeyIsRefusedWithoutAPrompt) {
+TEST_F(TlsContextFiles, EncryptedKeyIsRefusedAsEncryptedAndBrokenKeyAsNoKey) {
   key_and_cert("ec", "-algorithm EC -pkeyopt ec_paramgen_curve:P-256");
   openssl("pkey -in ec.key -aes256 -passout pass:secret-pass -out encrypted.key");
   openssl("pkey -in ec.key -traditional -aes256 -passout pass:secret-pass -out encrypted-sec1.key");
