@@ -25,6 +25,7 @@ constexpr const char* kTls12Ciphers =
 constexpr const char* kTls13Ciphers =
     "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
 constexpr const char* kGroups = "X25519:P-256:P-384";
+constexpr const char* kKeyMismatch = "private key does not match the certificate: ";
 
 bool read_file(const std::filesystem::path& path, std::string& out) {
   std::ifstream in(path, std::ios::binary);
@@ -123,8 +124,8 @@ TlsContextLoad load_tls_context(const std::filesystem::path& cert_file,
   // ~9 % of the server's CPU per handshake here. TLS 1.2 session IDs still resume.
   SSL_CTX_set_num_tickets(native, 0);
 
-  // No passphrase prompt: OpenSSL's default callback would read one from the terminal.
-  SSL_CTX_set_default_passwd_cb(native, [](char*, int, int, void*) { return -1; });
+  // Both PEM forms of an encrypted key carry one of these markers. Refused here, such a
+  // key never reaches OpenSSL, whose default would ask for a passphrase on the terminal.
   if (key_pem.find("BEGIN ENCRYPTED PRIVATE KEY") != std::string::npos ||
       key_pem.find("Proc-Type: 4,ENCRYPTED") != std::string::npos) {
     return refused(key_file.string() + ": the private key is encrypted; give it unencrypted");
@@ -141,13 +142,13 @@ TlsContextLoad load_tls_context(const std::filesystem::path& cert_file,
     EVP_PKEY_free(key);
     // Decoded as the certificate's type, so a refusal is OpenSSL's check that the two
     // halves belong together ("key values mismatch").
-    if (used != 1) return refused("private key does not match the certificate: " + openssl_error());
+    if (used != 1) return refused(kKeyMismatch + openssl_error());
   } else {
     context->use_private_key(boost::asio::buffer(key_pem), ssl::context::pem, ec);
     if (ec) return refused(key_file.string() + ": not a PEM private key: " + ec.message());
   }
   if (SSL_CTX_check_private_key(native) != 1) {
-    return refused("private key does not match the certificate: " + openssl_error());
+    return refused(kKeyMismatch + openssl_error());
   }
 
   TlsContextLoad load;
