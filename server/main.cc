@@ -3,7 +3,6 @@
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <iostream>
-#include <thread>
 #ifdef FEAST_MIMALLOC
 #include <mimalloc.h>
 #endif
@@ -11,6 +10,7 @@
 #include "admission_state.h"
 #include "cache_sync_tracker.h"
 #include "check_command.h"
+#include "cpu_budget.h"
 #include "json_log.h"
 #include "namespace_files.h"
 #include "policy.h"
@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   feast::ServerOptions options;
-  options.threads = std::max(1u, std::thread::hardware_concurrency());
+  options.threads = feast::default_threads(feast::affinity_cpus(), feast::cgroup_cpu_limit());
   std::size_t max_request_bytes = options.limits.max_body_bytes;
   double read_timeout = 10;
   double idle_timeout = 120;
@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
                     "closing, so that endpoints drop the pod first")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 60.0));
-  serve->add_option("--threads", options.threads, "I/O threads (default: one per core)")
+  serve->add_option("--threads", options.threads, "I/O threads (default: one per CPU this process may use: its affinity, capped by its cgroup's CPU limit)")
       ->capture_default_str()
       ->check(CLI::Range(1u, 1024u));
   serve->add_option("--max-request-bytes", max_request_bytes,
