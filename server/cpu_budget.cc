@@ -58,7 +58,9 @@ std::optional<double> lowest_on_the_way_up(const fs::path& mount, std::string_vi
   std::error_code error;
   if (!fs::is_directory(mount, error)) return std::nullopt;
   fs::path relative = fs::path(path).relative_path();
-  if (!fs::is_directory(mount / relative, error)) relative.clear();
+  // A path outside the cgroup namespace ("/../..") names nothing below the mount.
+  const bool outside = std::any_of(relative.begin(), relative.end(), [](const fs::path& p) { return p == ".."; });
+  if (outside || !fs::is_directory(mount / relative, error)) relative.clear();
   std::optional<double> lowest;
   for (;;) {
     if (const auto limit = read(mount / relative); limit && (!lowest || *limit < *lowest)) lowest = limit;

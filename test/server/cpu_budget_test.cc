@@ -75,6 +75,16 @@ TEST_F(CgroupRoot, V1HostPathNotMountedFallsBackToTheMountRoot) {
   EXPECT_DOUBLE_EQ(*limit(), 2.5);
 }
 
+TEST_F(CgroupRoot, APathOutsideTheNamespaceIsReadAtTheMountRoot) {
+  // A process in a cgroup above the reader's namespace shows as "/../..": nothing outside
+  // sys/fs/cgroup is read.
+  self_cgroup("0::/../../elsewhere\n");
+  write("sys/elsewhere/cpu.max", "10000 100000\n");
+  write("sys/fs/cgroup/cpu.max", "300000 100000\n");
+  ASSERT_TRUE(limit().has_value());
+  EXPECT_DOUBLE_EQ(*limit(), 3.0);
+}
+
 TEST_F(CgroupRoot, V1QuotaMinusOneIsNoLimit) {
   self_cgroup("3:cpu:/user.slice\n");
   write("sys/fs/cgroup/cpu/user.slice/cpu.cfs_quota_us", "-1\n");
