@@ -47,7 +47,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   feast::ServerOptions options;
-  options.threads = feast::default_threads(feast::affinity_cpus(), feast::cgroup_cpu_limit());
+  const unsigned cpus = feast::affinity_cpus();
+  const std::optional<double> cpu_limit = feast::cgroup_cpu_limit();
+  options.threads = feast::default_threads(cpus, cpu_limit);
   std::size_t max_request_bytes = options.limits.max_body_bytes;
   double read_timeout = 10;
   double idle_timeout = 120;
@@ -152,7 +154,10 @@ int main(int argc, char** argv) {
                    {{"version", FEAST_VERSION},
                     {"commit", FEAST_COMMIT},
                     {"policy", policy_file.empty() ? "builtin" : policy_file},
-                    {"allocator", allocator_name()}});
+                    {"allocator", allocator_name()},
+                    // What the default --threads was computed from (cpu_budget.h).
+                    {"cpus", cpus},
+                    {"cpuLimit", cpu_limit ? nlohmann::ordered_json(*cpu_limit) : nlohmann::ordered_json(nullptr)}});
 
   auto secrets = std::make_shared<feast::SecretIndex>();
   auto namespaces = std::make_shared<feast::NamespaceIndex>();

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -111,9 +112,9 @@ TEST(DefaultThreads, OnePerCpuCappedByTheLimitRoundedDown) {
   EXPECT_EQ(default_threads(0, std::nullopt), 1u);
 }
 
-// The real binary's "listening" line when started by `prefix` (e.g. taskset) with `args`;
-// the server is stopped once it has logged that line.
-nlohmann::json listening_line(const std::string& prefix, const std::string& args) {
+// The real binary's log lines up to "listening", by message, when started by `prefix`
+// (e.g. taskset) with `args`; the server is stopped once it has logged that line.
+std::map<std::string, nlohmann::json> start_lines(const std::string& prefix, const std::string& args) {
   TempDir dir;
   feast::testing::generate_certs(dir.path());
   const fs::path log = dir.path() / "server.log";
@@ -124,28 +125,39 @@ nlohmann::json listening_line(const std::string& prefix, const std::string& args
                         << " 2>&1 &\npid=$!\ni=0\nwhile ! grep -q '\"listening\"' " << log
                         << " && [ $i -lt 300 ]; do sleep 0.05; i=$((i+1)); done\nkill $pid\nwait $pid\n";
   feast::testing::run_command("timeout -s KILL 30 sh " + script.string());
+  std::map<std::string, nlohmann::json> by_message;
   std::istringstream lines(feast::testing::read_text(log));
   for (std::string line; std::getline(lines, line);) {
     const auto entry = nlohmann::json::parse(line, nullptr, false);
-    if (entry.is_object() && entry.value("msg", "") == "listening") return entry;
+    if (entry.is_object()) by_message.emplace(entry.value("msg", ""), entry);
   }
-  ADD_FAILURE() << "no listening line in: " << feast::testing::read_text(log);
-  return nlohmann::json::object();
+  for (const char* msg : {"starting", "listening"}) {
+    if (!by_message.count(msg)) ADD_FAILURE() << "no " << msg << " line in: " << feast::testing::read_text(log);
+  }
+  return by_message;
 }
 
 TEST(ServerThreads, DefaultIsTheCpusOfTheAffinityMask) {
-  EXPECT_EQ(listening_line("taskset -c 0", "").value("threads", 0u), 1u);
+  auto lines = start_lines("taskset -c 0", "");
+  EXPECT_EQ(lines["listening"].value("threads", 0u), 1u);
+  // The start line says what the default came from.
+  EXPECT_EQ(lines["starting"].value("cpus", 0u), 1u);
+  ASSERT_TRUE(lines["starting"].contains("cpuLimit"));
+  const auto& limit = lines["starting"]["cpuLimit"];
+  EXPECT_TRUE(limit.is_null() || (limit.is_number() && limit.get<double>() > 0)) << limit;
 }
 
 TEST(ServerThreads, AnExplicitFlagWins) {
-  EXPECT_EQ(listening_line("taskset -c 0", "--threads 3").value("threads", 0u), 3u);
+  EXPECT_EQ(start_lines("taskset -c 0", "--threads 3")["listening"].value("threads", 0u), 3u);
 }
 
 TEST(ServerThreads, WithoutTasksetTheDefaultFollowsNprocAndTheCgroupLimit) {
   const auto nproc = feast::testing::run_command("nproc");
   ASSERT_EQ(nproc.exit_code, 0);
   const unsigned cpus = static_cast<unsigned>(std::stoul(nproc.output));
-  EXPECT_EQ(listening_line("", "").value("threads", 0u), default_threads(cpus, cgroup_cpu_limit()));
+  auto lines = start_lines("", "");
+  EXPECT_EQ(lines["starting"].value("cpus", 0u), cpus);
+  EXPECT_EQ(lines["listening"].value("threads", 0u), default_threads(cpus, cgroup_cpu_limit()));
 }
 
 }  // namespace
