@@ -6,7 +6,6 @@
 #include <charconv>
 #include <cmath>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <string_view>
 
@@ -100,13 +99,10 @@ std::optional<double> cgroup_cpu_limit(const fs::path& root) {
       limit = lower(limit, lowest_on_the_way_up(cgroups, path, v2_limit));
       continue;
     }
-    std::istringstream names(controllers);
-    for (std::string name; std::getline(names, name, ',');) {
-      if (name != "cpu") continue;
-      // Mounted as "cpu", or as "cpu,cpuacct" with "cpu" a link to it.
-      limit = lower(limit, lowest_on_the_way_up(cgroups / controllers, path, v1_limit));
-      if (controllers != "cpu") limit = lower(limit, lowest_on_the_way_up(cgroups / "cpu", path, v1_limit));
-    }
+    if (("," + controllers + ",").find(",cpu,") == std::string::npos) continue;
+    // v1 mounts the controller as "cpu", or as "cpu,cpuacct" with "cpu" a link to it.
+    limit = lower(limit, lowest_on_the_way_up(cgroups / controllers, path, v1_limit));
+    if (controllers != "cpu") limit = lower(limit, lowest_on_the_way_up(cgroups / "cpu", path, v1_limit));
   }
   return limit;
 }

@@ -76,7 +76,9 @@ int main(int argc, char** argv) {
                     "closing, so that endpoints drop the pod first")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 60.0));
-  serve->add_option("--threads", options.threads, "I/O threads (default: one per CPU this process may use: its affinity, capped by its cgroup's CPU limit)")
+  serve->add_option("--threads", options.threads,
+                    "I/O threads (default: one per CPU this process may use: its affinity, "
+                    "capped by its cgroup's CPU limit)")
       ->capture_default_str()
       ->check(CLI::Range(1u, 1024u));
   serve->add_option("--max-request-bytes", max_request_bytes,

@@ -93,6 +93,16 @@ TEST_F(CgroupRoot, V1QuotaMinusOneIsNoLimit) {
   EXPECT_FALSE(limit().has_value());
 }
 
+TEST_F(CgroupRoot, V1OnlyTheCpuControllerCounts) {
+  // "cpuset" and "cpuacct" contain "cpu" but are other controllers.
+  self_cgroup("5:cpuset:/\n2:cpuacct:/\n");
+  for (const char* mount : {"cpuset", "cpuacct"}) {
+    write(fs::path("sys/fs/cgroup") / mount / "cpu.cfs_quota_us", "50000\n");
+    write(fs::path("sys/fs/cgroup") / mount / "cpu.cfs_period_us", "100000\n");
+  }
+  EXPECT_FALSE(limit().has_value());
+}
+
 TEST_F(CgroupRoot, NoCgroupFilesOrGarbageIsNoLimit) {
   EXPECT_FALSE(limit().has_value());  // no proc/self/cgroup at all
   self_cgroup("not a cgroup line\n0::/a\n");
@@ -132,7 +142,9 @@ std::map<std::string, nlohmann::json> start_lines(const std::string& prefix, con
     if (entry.is_object()) by_message.emplace(entry.value("msg", ""), entry);
   }
   for (const char* msg : {"starting", "listening"}) {
-    if (!by_message.count(msg)) ADD_FAILURE() << "no " << msg << " line in: " << feast::testing::read_text(log);
+    if (by_message.emplace(msg, nlohmann::json::object()).second) {
+      ADD_FAILURE() << "no " << msg << " line in: " << feast::testing::read_text(log);
+    }
   }
   return by_message;
 }
