@@ -45,13 +45,23 @@ struct TlsSocketIo {
     return 0;
   }
 
+  // A recv that returned less than it asked for emptied the socket; the next read then
+  // waits for it to become readable instead of trying a recv that would fail with EAGAIN.
+  // (The wait re-arms the socket in epoll, which reports data that came in meanwhile.)
   static int read(BIO* bio, char* data, std::size_t size, std::size_t* done) {
     BIO_clear_retry_flags(bio);
     TlsStream& s = stream(bio);
+    if (s.drained_) {
+      s.drained_ = false;
+      *done = 0;
+      BIO_set_retry_read(bio);
+      return 0;
+    }
     for (;;) {
       const ssize_t n = ::recv(s.socket_.native_handle(), data, size, 0);
       if (n > 0) {
         *done = static_cast<std::size_t>(n);
+        s.drained_ = *done < size;
         return 1;
       }
       *done = 0;

@@ -186,6 +186,7 @@ class TlsStream {
 
   friend struct TlsSocketIo;
   int last_errno_ = 0;  // of the socket call that failed, for SSL_ERROR_SYSCALL
+  bool drained_ = false;  // the last recv took all the socket had
 };
 
 }  // namespace feast
