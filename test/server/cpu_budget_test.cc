@@ -142,8 +142,9 @@ std::map<std::string, nlohmann::json> start_lines(const std::string& prefix, con
     if (entry.is_object()) by_message.emplace(entry.value("msg", ""), entry);
   }
   for (const char* msg : {"starting", "listening"}) {
-    if (by_message.emplace(msg, nlohmann::json::object()).second) {
+    if (by_message.count(msg) == 0) {
       ADD_FAILURE() << "no " << msg << " line in: " << feast::testing::read_text(log);
+      by_message[msg] = nlohmann::json::object();
     }
   }
   return by_message;
@@ -152,11 +153,17 @@ std::map<std::string, nlohmann::json> start_lines(const std::string& prefix, con
 TEST(ServerThreads, DefaultIsTheCpusOfTheAffinityMask) {
   auto lines = start_lines("taskset -c 0", "");
   EXPECT_EQ(lines["listening"].value("threads", 0u), 1u);
-  // The start line says what the default came from.
+  // The start line says what the default came from. taskset leaves the cgroup alone, so
+  // the server's limit is this process's.
   EXPECT_EQ(lines["starting"].value("cpus", 0u), 1u);
   ASSERT_TRUE(lines["starting"].contains("cpuLimit"));
-  const auto& limit = lines["starting"]["cpuLimit"];
-  EXPECT_TRUE(limit.is_null() || (limit.is_number() && limit.get<double>() > 0)) << limit;
+  const nlohmann::json& limit = lines["starting"]["cpuLimit"];
+  if (const auto expected = cgroup_cpu_limit()) {
+    ASSERT_TRUE(limit.is_number()) << limit;
+    EXPECT_DOUBLE_EQ(limit.get<double>(), *expected);
+  } else {
+    EXPECT_TRUE(limit.is_null()) << limit;
+  }
 }
 
 TEST(ServerThreads, AnExplicitFlagWins) {
