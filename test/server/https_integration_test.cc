@@ -438,6 +438,25 @@ TEST_F(AdmissionServer, OnlyTls12And13WithAeadCiphersAreAccepted) {
   EXPECT_NE(cbc.output.find("alert handshake failure"), std::string::npos) << cbc.output;
 }
 
+TEST_F(AdmissionServer, AlpnSelectsHttp11AndRefusesAnOfferWithoutIt) {
+  start();
+  const CommandResult offered = s_client("-alpn h2,http/1.1");
+  EXPECT_EQ(offered.exit_code, 0) << offered.output;
+  EXPECT_NE(offered.output.find("ALPN protocol: http/1.1"), std::string::npos) << offered.output;
+
+  const CommandResult not_offered = s_client("");
+  EXPECT_EQ(not_offered.exit_code, 0) << not_offered.output;
+  EXPECT_NE(not_offered.output.find("No ALPN negotiated"), std::string::npos)
+      << not_offered.output;
+
+  const CommandResult h2_only = s_client("-alpn h2");
+  EXPECT_NE(h2_only.exit_code, 0);
+  EXPECT_NE(h2_only.output.find("alert no application protocol"), std::string::npos)
+      << h2_only.output;
+  // The refused handshake harms nothing: curl (which offers h2 and http/1.1) is served.
+  EXPECT_EQ(curl(kValidateV1, admission_review({})).first, 200);
+}
+
 TEST_F(AdmissionServer, StalledAndTricklingClientsAreCutAfterTheReadTimeout) {
   start({"--read-timeout", "1"});
   TlsClient stalled(ca_file_);
