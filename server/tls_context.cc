@@ -99,8 +99,8 @@ std::string time_text(const ASN1_TIME* time) {
   return out;
 }
 
-// A client that offers ALPN gets "http/1.1" when it is on its list, as Go's and nginx's
-// HTTP/1.1 servers answer (and without it h2load warns twice on every connection); one
+// A client that offers ALPN gets "http/1.1" when it is on its list, as Go's net/http
+// answers it (without an answer h2load warns twice on every connection); one
 // that offers only other protocols (h2 alone) gets the no_application_protocol alert RFC
 // 7301 asks for instead of a fallback it did not offer. No ALPN offered: no ALPN answered.
 int select_http11(SSL*, const unsigned char** out, unsigned char* out_len,
